@@ -1,0 +1,1 @@
+"""Pure statistics: data in, result objects out. No I/O, no printing."""

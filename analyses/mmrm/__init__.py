@@ -1,0 +1,1 @@
+"""MMRM engine (hand-written; see analyses/mmrm/README in module docstrings)."""
