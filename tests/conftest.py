@@ -1,0 +1,25 @@
+"""Shared test fixtures: location of ../shared (outside references and real data)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+REFERENCE_DIR = SHARED_DIR / "reference"
+CDISCPILOT_DIR = SHARED_DIR / "data" / "cdiscpilot01"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not REFERENCE_DIR.is_dir():
+        pytest.skip(f"outside references not present at {REFERENCE_DIR}")
+    return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def cdiscpilot_dir() -> Path:
+    if not CDISCPILOT_DIR.is_dir():
+        pytest.skip(f"CDISC pilot data not present at {CDISCPILOT_DIR}")
+    return CDISCPILOT_DIR
