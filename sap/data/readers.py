@@ -1,0 +1,194 @@
+"""Read trial datasets (csv, parquet, SAS transport .xpt, .sas7bdat) into pandas.
+
+SAS files go through pyreadstat (R equivalent: ``haven::read_xpt`` / ``haven::read_sas``);
+text encodings are tried in order (utf-8, then windows-1252, then latin1; a sas7bdat first
+uses the encoding it declares) and the one that worked is recorded. Every frame is then
+normalised by :func:`sap.data.cleaning.clean_frame`. Readers know nothing about plans.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+import pyreadstat
+
+from .cleaning import clean_frame, infer_csv_types
+from .errors import DataReadError
+from .provenance import FileInfo, sha256_file
+
+#: Supported file extensions (compared case-insensitively) and their format names.
+FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xpt": "xpt", ".sas7bdat": "sas7bdat"}
+XPT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
+SAS7BDAT_ENCODINGS: tuple[str | None, ...] = (None, "utf-8", "windows-1252", "latin1")
+TEXT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
+
+
+def dataset_name(path: str | Path) -> str:
+    """Dataset name of a file: its stem lower-cased (``ADSL.XPT`` -> ``adsl``)."""
+    return Path(path).stem.lower()
+
+
+def _format_of(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataReadError(
+            f"{path}: unsupported file type {path.suffix!r} (expected one of {', '.join(FORMATS)})")
+    return fmt
+
+
+def _read_sas(path: Path, reader, encodings) -> tuple[pd.DataFrame, object, str]:
+    errors = []
+    for encoding in encodings:
+        try:
+            frame, meta = reader(str(path), dates_as_pandas_datetime=True, encoding=encoding)
+        except (UnicodeDecodeError, pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+            errors.append(f"{encoding or 'declared'}: {exc}")
+            continue
+        used = encoding or (getattr(meta, "file_encoding", None) or "declared by file")
+        return frame, meta, used
+    raise DataReadError(f"{path}: could not be read with any encoding ({'; '.join(errors)})")
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+    raw = path.read_bytes()
+    for encoding in TEXT_ENCODINGS:
+        try:
+            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        except UnicodeDecodeError:
+            continue
+        break
+    else:  # latin1 decodes every byte, so this is unreachable; kept for clarity
+        raise DataReadError(f"{path}: text could not be decoded")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataReadError(f"{path}: not a readable CSV file ({exc})") from exc
+    return frame, encoding
+
+
+def read_dataset_with_info(path: str | Path, *, dataset: str | None = None) -> tuple[pd.DataFrame, FileInfo]:
+    """Read one file (format by extension) and describe it (path, SHA-256, rows, encoding, labels)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataReadError(f"{path}: no such file")
+    fmt = _format_of(path)
+    labels: dict[str, str] = {}
+    file_label = None
+    if fmt == "csv":
+        raw, encoding = _read_csv(path)
+    elif fmt == "parquet":
+        try:
+            raw = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise DataReadError(f"{path}: not a readable parquet file ({exc})") from exc
+        encoding = "utf-8"
+    else:
+        reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
+        encodings = XPT_ENCODINGS if fmt == "xpt" else SAS7BDAT_ENCODINGS
+        raw, meta, encoding = _read_sas(path, reader, encodings)
+        labels = {str(k).strip().upper(): v for k, v in (meta.column_names_to_labels or {}).items() if v}
+        file_label = meta.file_label or None
+    frame, dates = clean_frame(raw, str(path))
+    if fmt == "csv":
+        frame = infer_csv_types(frame)
+        dates = tuple(c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype))
+    info = FileInfo(
+        dataset=dataset or dataset_name(path), path=str(path.resolve()), format=fmt,
+        sha256=sha256_file(path), n_bytes=path.stat().st_size, rows=len(frame),
+        columns=tuple(frame.columns), encoding=encoding, file_label=file_label,
+        column_labels=labels, date_columns=dates)
+    return frame, info
+
+
+def read_dataset(path: str | Path) -> pd.DataFrame:
+    """Read one dataset file (.csv, .parquet, .xpt, .sas7bdat; extension case-insensitive)."""
+    return read_dataset_with_info(path)[0]
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """Datasets read for one run: frames by dataset name, what was read, and from where."""
+
+    datasets: dict[str, pd.DataFrame]
+    files: dict[str, FileInfo]
+    source_description: str
+    ignored: tuple[str, ...] = field(default=())
+
+    def manifest(self) -> dict[str, dict]:
+        """Per-dataset provenance records for ``manifest.json``."""
+        return {name: info.to_dict() for name, info in sorted(self.files.items())}
+
+
+def _folder_files(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
+    by_name: dict[str, list[Path]] = {}
+    ignored = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and entry.suffix.lower() in FORMATS:
+            by_name.setdefault(dataset_name(entry), []).append(entry)
+        elif entry.is_file():
+            ignored.append(entry.name)
+    clashes = {n: p for n, p in by_name.items() if len(p) > 1}
+    if clashes:
+        text = "; ".join(f"{n}: {', '.join(p.name for p in ps)}" for n, ps in sorted(clashes.items()))
+        raise DataReadError(f"{folder}: the same dataset is present in more than one file ({text})")
+    return {n: ps[0] for n, ps in by_name.items()}, tuple(ignored)
+
+
+def _list_files(paths: Iterable[str | Path]) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for p in map(Path, paths):
+        _format_of(p)
+        name = dataset_name(p)
+        if name in out:
+            raise DataReadError(f"dataset {name!r} is given twice: {out[name]} and {p}")
+        out[name] = p
+    return out
+
+
+def _mapping_files(mapping: Mapping[str, str | Path]) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for key, p in mapping.items():
+        name = str(key).strip().lower()
+        if name in out:
+            raise DataReadError(f"dataset {name!r} is given twice: {out[name]} and {p}")
+        _format_of(Path(p))
+        out[name] = Path(p)
+    return out
+
+
+def read_data_folder(source: str | Path | Iterable[str | Path] | Mapping[str, str | Path], *,
+                     datasets: Iterable[str] | None = None) -> LoadedData:
+    """Read the datasets of one run.
+
+    ``source``: a folder (every .csv/.parquet/.xpt/.sas7bdat directly inside it; other files
+    such as define.xml are ignored and listed in ``.ignored``; the same dataset in two formats
+    is an error naming both files), a list of file paths, or a mapping ``{dataset: path}``
+    (which may mix folders, e.g. ``adam/`` and ``adam_converted/``). Dataset names are file
+    stems (or mapping keys) lower-cased. ``datasets`` restricts reading to those names; a
+    requested name that is absent is simply not loaded (the contract check reports required
+    datasets that are missing).
+    """
+    ignored: tuple[str, ...] = ()
+    if isinstance(source, (str, Path)):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise DataReadError(f"{folder}: not a folder")
+        files, ignored = _folder_files(folder)
+        description = f"folder {folder.resolve()}"
+    elif isinstance(source, Mapping):
+        files = _mapping_files(source)
+        description = "files " + ", ".join(f"{n}={p}" for n, p in files.items())
+    else:
+        files = _list_files(source)
+        description = "files " + ", ".join(str(p) for p in files.values())
+    if datasets is not None:
+        wanted = {d.strip().lower() for d in datasets}
+        files = {n: p for n, p in files.items() if n in wanted}
+    frames: dict[str, pd.DataFrame] = {}
+    infos: dict[str, FileInfo] = {}
+    for name, path in sorted(files.items()):
+        frames[name], infos[name] = read_dataset_with_info(path, dataset=name)
+    return LoadedData(datasets=frames, files=infos, source_description=description, ignored=ignored)
