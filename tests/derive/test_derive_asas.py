@@ -44,8 +44,9 @@ def test_asas_reference_table_on_0_100_scale():
 
 def test_asas_edge_conventions():
     # exact 20 %/1-unit boundaries count (6 -> 4.8 is -20 % although binary FP gives -0.19999...)
-    assert (4.8 - 6) / 6 > -0.2                                        # the binary-FP trap
-    assert compute_asas20((6, 5, 5, 5), (4.8, 4.0, 4.0, 5.0)) == 1     # 3 domains at exactly -20 %
+    assert 4.4 - 5.5 > -0.2 * 5.5                                      # the binary-FP trap
+    assert compute_asas20((5.5, 5, 5, 5), (4.4, 4.0, 4.0, 5.0)) == 1   # 3 domains at exactly -20 %
+    assert compute_asas20((1.4, 5, 5, 5), (0.4, 4.0, 4.0, 5.0)) == 1   # 0.4 - 1.4 = -0.99999...
     assert compute_asas20((6, 5, 5, 5), (4.8, 4.0, 4.1, 5.0)) == 0     # BASFI -0.9 unit: only 2
     assert compute_asas20((6, 5, 5, 5), (4.9, 4.0, 4.0, 5.0)) == 0     # global -18.3 %: only 2
     # baseline 0 cannot improve; its worsening rests on the absolute rule alone
