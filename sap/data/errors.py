@@ -30,6 +30,7 @@ class Problem:
     rows: tuple[int, ...]
     message: str
     subjects: tuple[str | None, ...] = ()
+    summary: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -41,7 +42,7 @@ class Problem:
 
     def short(self) -> str:
         """Short form for the one-line summary, e.g. ``adsl.USUBJID duplicated (rows 4, 9)``."""
-        text = f"{self.where} {self.rule.replace('_', ' ')}"
+        text = f"{self.where} {self.summary or self.rule.replace('_', ' ')}"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:3])
             more = f", ... {self.n_rows} rows" if self.n_rows > 3 else ""

@@ -1,0 +1,76 @@
+"""The DESIGN.md data contract as default :class:`DataRequirements`, for the runner to extend.
+
+Ranges are the instruments' scales: BASDAI items (Garrett 1994), BASFI items (Calin 1994) and
+patient/physician global 0-10; pain VAS 0-100 mm; 44/28-joint counts; mSASSS 0-72 (Creemers
+2005); ASspiMRI-a 0-138 (Braun 2003); HAQ-DI 0-3 (Fries 1980); CTCAE grade 1-5. BASMI
+components (tragus-to-wall, lateral flexion, Schober, intermalleolar distance in cm; cervical
+rotation in degrees) only have physical bounds (>= 0; rotation <= 180).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from .requirements import AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange
+
+N, C, D, A = "numeric", "character", "date", "any"
+
+_ADSL = [("STUDYID", C, True), ("USUBJID", C, True), ("AGE", N, True), ("SEX", C, True),
+         ("TRT01P", C, True), ("TRT01PN", N, True), ("TRT01A", C, True), ("SAFFL", C, True),
+         ("PHASE", A, False), ("COHORT", A, False), ("DOSE", N, False), ("DLTEVLFL", C, False),
+         ("RANDFL", C, False), ("PPROTFL", C, False), ("STRAT1", A, False), ("TRTSDT", D, False),
+         ("TRTEDT", D, False), ("EOSSTT", C, False), ("DCSREAS", C, False), ("RESCDT", D, False),
+         ("HLAB27", A, False), ("TRT01AN", N, False)]
+_BDS = [("USUBJID", C, True), ("PARAMCD", C, True), ("AVAL", N, True), ("AVISIT", C, True),
+        ("AVISITN", N, True), ("ADY", N, False), ("ADT", D, False), ("BASE", N, False),
+        ("CHG", N, False), ("ABLFL", C, False), ("ANL01FL", C, False), ("DTYPE", C, False)]
+_ADAE = [("USUBJID", C, True), ("AEDECOD", C, True), ("AEBODSYS", C, True), ("ASTDT", D, True),
+         ("ASTDY", N, True), ("AESER", C, True), ("AETOXGR", A, True), ("AEREL", C, True),
+         ("TRTEMFL", C, True), ("DLTFL", C, True), ("AETERM", C, True)]
+_ADEX = [("USUBJID", C, True), ("EXSTDT", D, True), ("EXDOSE", N, True), ("EXDOSU", C, True)]
+
+#: (PARAMCD, lo, hi, integer) for ADQS AVAL.
+AS_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
+    *((f"BASDAI{i}", 0, 10, False) for i in range(1, 7)),
+    *((f"BASFI{i}", 0, 10, False) for i in range(1, 11)),
+    ("PTGA", 0, 10, False), ("PHGA", 0, 10, False),
+    ("TBPAIN", 0, 100, False), ("NBPAIN", 0, 100, False),
+    ("TRAGUSL", 0, None, False), ("TRAGUSR", 0, None, False),
+    ("LATFLXL", 0, None, False), ("LATFLXR", 0, None, False),
+    ("SCHOBER", 0, None, False), ("IMD", 0, None, False),
+    ("CERVROTL", 0, 180, False), ("CERVROTR", 0, 180, False),
+    ("SJC44", 0, 44, True), ("TJC44", 0, 44, True),
+    ("MSASSS", 0, 72, False), ("ASSPIMRI", 0, 138, False),
+)
+RA_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
+    ("SJC28", 0, 28, True), ("TJC28", 0, 28, True),
+    ("PTGAVAS", 0, 100, False), ("PHGAVAS", 0, 100, False), ("PAINVAS", 0, 100, False),
+    ("HAQDI", 0, 3, False),
+)
+YES_NO_FLAGS = ("SAFFL", "FASFL", "ITTFL", "RANDFL", "PPROTFL", "DLTEVLFL", "AESER", "DLTFL", "TRTEMFL")
+SEX_VALUES = ("M", "F", "U", "UNDIFFERENTIATED")  # CDISC CT codelist SEX (C66731)
+
+
+def _specs(dataset: str, table) -> list[ColumnSpec]:
+    return [ColumnSpec(dataset, name, kind, required) for name, kind, required in table]
+
+
+def default_requirements_for_contract(required_datasets: Iterable[str] = ("adsl",)) -> DataRequirements:
+    """DESIGN.md contract: ADSL/ADQS/ADLB/ADAE/ADEX columns and kinds, AS and RA ranges for
+    ADQS AVAL, AETOXGR 1-5, AGE > 0, Y/N flags, SEX codelist, one ADSL row per USUBJID, one
+    ANL01FL record per USUBJID/PARAMCD/AVISITN(/DTYPE) in ADQS and ADLB, every USUBJID known
+    to ADSL. Specs of a dataset apply only when it is loaded; ``required_datasets`` must be.
+    Visit schedules are plan-specific and not included."""
+    columns = _specs("adsl", _ADSL) + [ColumnSpec("adsl", "FASFL", C, True, ("ITTFL",))]
+    columns += _specs("adqs", _BDS) + _specs("adlb", _BDS) + _specs("adae", _ADAE) + _specs("adex", _ADEX)
+    ranges = [ValueRange("adqs", "AVAL", p, lo, hi, integer=integer) for p, lo, hi, integer in AS_RANGES + RA_RANGES]
+    ranges += [ValueRange("adae", "AETOXGR", None, 1, 5, integer=True),
+               ValueRange("adsl", "AGE", None, 0, None, lo_inclusive=False),
+               ValueRange("adsl", "DOSE", None, 0, None),
+               ValueRange("adex", "EXDOSE", None, 0, None)]
+    allowed = [AllowedValues(flag, ("Y", "N")) for flag in YES_NO_FLAGS]
+    allowed += [AllowedValues("ANL01FL", ("Y",)), AllowedValues("ABLFL", ("Y",)),
+                AllowedValues("SEX", SEX_VALUES, "adsl", allow_missing=False)]
+    bds_key = dict(columns=("USUBJID", "PARAMCD", "AVISITN"), when_present=("DTYPE",), within_flag="ANL01FL")
+    keys = [UniqueKey("adsl", ("USUBJID",)), UniqueKey("adqs", **bds_key), UniqueKey("adlb", **bds_key)]
+    return DataRequirements(required_datasets=tuple(required_datasets), columns=tuple(columns),
+                            ranges=tuple(ranges), allowed=tuple(allowed), unique_keys=tuple(keys))
