@@ -72,9 +72,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
 def read_dataset_with_info(path: str | Path, *, dataset: str | None = None) -> tuple[pd.DataFrame, FileInfo]:
     """Read one file (format by extension) and describe it (path, SHA-256, rows, encoding, labels)."""
     path = Path(path)
+    fmt = _format_of(path)
     if not path.is_file():
         raise DataReadError(f"{path}: no such file")
-    fmt = _format_of(path)
     labels: dict[str, str] = {}
     file_label = None
     if fmt == "csv":
