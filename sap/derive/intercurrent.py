@@ -1,0 +1,47 @@
+"""Intercurrent events per subject from ADSL (ICH E9(R1)); hand-written.
+
+* Rescue / prohibited therapy: ``RESCDT`` -> study day ``RESCDY`` (no day 0, relative to TRTSDT).
+* Discontinuation: ``EOSSTT == 'DISCONTINUED'`` with a date in ``EOSDT`` (or ``DCSDT``) -> ``DISCDY``.
+  A discontinued subject without a date has ``DISCDY`` missing; the visits he missed are then
+  non-responders through the missing-data rule (NRI) anyway, and the log counts such subjects.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .visits import compute_study_day, to_date
+
+DISC_DATE_COLUMNS = ("EOSDT", "DCSDT")
+
+
+def derive_intercurrent_events(adsl: pd.DataFrame) -> pd.DataFrame:
+    """One row per ADSL subject: USUBJID, RESCDY, DISCFL ('Y'/'N'), DISCDY, DCSREAS."""
+    if "USUBJID" not in adsl.columns:
+        raise ValueError("ADSL: missing column USUBJID")
+    dup = adsl["USUBJID"].duplicated(keep=False)
+    if dup.any():
+        raise ValueError(f"ADSL: USUBJID not unique at rows {adsl.index[dup].tolist()[:10]}")
+    out = pd.DataFrame({"USUBJID": adsl["USUBJID"].to_numpy()})
+    trt = to_date(adsl["TRTSDT"], "ADSL.TRTSDT") if "TRTSDT" in adsl.columns else None
+    out["RESCDY"] = np.nan
+    if "RESCDT" in adsl.columns:
+        resc = to_date(adsl["RESCDT"], "ADSL.RESCDT")
+        if trt is None:
+            if resc.notna().any():
+                raise ValueError("ADSL: RESCDT present but TRTSDT missing; rescue cannot be placed in study time")
+        else:
+            bad = resc.notna() & trt.isna()
+            if bad.any():
+                raise ValueError(f"ADSL: RESCDT without TRTSDT at rows {adsl.index[bad].tolist()[:10]}")
+            out["RESCDY"] = compute_study_day(resc, trt).to_numpy()
+    status = adsl["EOSSTT"].astype(str).str.upper() if "EOSSTT" in adsl.columns else pd.Series("", index=adsl.index)
+    out["DISCFL"] = np.where(status.eq("DISCONTINUED").to_numpy(), "Y", "N")
+    out["DISCDY"] = np.nan
+    col = next((c for c in DISC_DATE_COLUMNS if c in adsl.columns), None)
+    if col is not None and trt is not None:
+        dd = to_date(adsl[col], f"ADSL.{col}")
+        day = compute_study_day(dd, trt).to_numpy()
+        out["DISCDY"] = np.where(out["DISCFL"].eq("Y"), day, np.nan)
+    out["DCSREAS"] = adsl["DCSREAS"].to_numpy() if "DCSREAS" in adsl.columns else None
+    return out

@@ -1,0 +1,177 @@
+"""Binary responses per subject and analysis visit (ADRESP), observed case and NRI.
+
+Hand-written glue around :mod:`sap.derive.asas`, :mod:`sap.derive.asdas` and
+:mod:`sap.derive.ra_scores` (SAS: DATA step on a subject x visit grid; R: ``admiral``
+``derive_param_*`` plus ``tidyr::complete``).
+
+Grid: every ADSL subject x every post-baseline analysis visit (the prespecified windows, or the
+observed post-baseline AVISITN when no windows are given), so that subjects with no data are
+counted as non-responders under NRI and never silently dropped.
+
+* ``AVAL_OC``/``AVALC_OC``: response computed from the analysed values (1/0, 'Y'/'N'); missing
+  (NaN, '') when any component at baseline or at the visit is missing.  Purely observed: it ignores
+  intercurrent events.
+* ``AVAL_NRI``/``AVALC_NRI`` (= ``AVAL``/``AVALC``): the value for the estimand.  Strategy
+  ``composite``: visits on/after the start of rescue (``ADY >= RESCDY``) are non-responses, data
+  after discontinuation (``ADY > DISCDY``) are ignored, and anything missing is a non-response
+  (NRI).  Strategy ``treatment_policy``: observed values are used whatever happened; missing -> NRI.
+  ``IMPFL``/``IMPREAS`` say when and why AVAL_NRI was set by a rule rather than observed.
+* Visit day ``ADY``: the latest study day of the components at that visit, else the window
+  target day (``ADYSRC = 'TARGET'``), else the nominal day 7 * week + 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .asas import (compute_asas20, compute_asas40, compute_asas56, compute_asas_partial_remission,
+                   compute_basdai50)
+from .asdas import compute_asdas_improvement
+from .options import DeriveOptions
+from .ra_scores import compute_acr_response, compute_eular_response
+from .visits import nominal_day
+
+LABELS = {
+    "ASAS20": "ASAS20 response", "ASAS40": "ASAS40 response", "ASAS56": "ASAS 5/6 response",
+    "ASASPR": "ASAS partial remission", "BASDAI50": "BASDAI50 response",
+    "ASDASCII": "ASDAS-CRP clinically important improvement (decrease >= 1.1)",
+    "ASDASMI": "ASDAS-CRP major improvement (decrease >= 2.0)",
+    "ASDASCIW": "ASDAS-CRP clinically important worsening (increase >= 0.9)",
+    "ACR20": "ACR20 response", "ACR50": "ACR50 response", "ACR70": "ACR70 response",
+    "EULAR": "EULAR good or moderate response (DAS28)",
+}
+
+
+def response_components(code: str, opt: DeriveOptions) -> tuple[str, ...]:
+    """PARAMCDs a response endpoint is computed from."""
+    asas4 = ("PTGA", opt.asas_pain_domain, "BASFI", "INFLAM")
+    if code in ("ASAS20", "ASAS40", "ASASPR"):
+        return asas4
+    if code == "ASAS56":
+        return asas4 + ("CRP", "LATFLX")
+    if code == "BASDAI50":
+        return ("BASDAI",)
+    if code.startswith("ASDAS"):
+        return ("ASDASCRP",)
+    if code.startswith("ACR"):
+        return ("TJC28", "SJC28", "PTGAVAS", "PHGAVAS", "PAINVAS", "HAQDI", opt.acr_acute_phase)
+    if code == "EULAR":
+        return ("DAS28" + opt.das28_marker,)
+    raise ValueError(f"unknown response endpoint {code}")
+
+
+def _to10(code: str, arr: np.ndarray, opt: DeriveOptions) -> np.ndarray:
+    if code in ("TBPAIN", "SPPAIN"):
+        return arr * 10.0 / opt.pain_scale
+    if code in ("PTGA", "BASFI", "INFLAM"):
+        return arr * 10.0 / opt.scale
+    return arr
+
+
+def compute_response_oc(code: str, base: dict, post: dict, opt: DeriveOptions):
+    """Observed response (float 1/0/NaN) and an optional category array for one endpoint."""
+    comps = response_components(code, opt)
+    b = np.column_stack([_to10(c, base[c], opt) for c in comps])
+    p = np.column_stack([_to10(c, post[c], opt) for c in comps])
+    if code == "ASAS20":
+        return compute_asas20(b, p), None
+    if code == "ASAS40":
+        return compute_asas40(b, p), None
+    if code == "ASAS56":
+        return compute_asas56(b, p), None
+    if code == "ASASPR":
+        return compute_asas_partial_remission(p, rule=opt.partial_remission_rule), None
+    if code == "BASDAI50":
+        return compute_basdai50(b[:, 0], p[:, 0], scale=opt.scale, rule=opt.basdai50_rule), None
+    if code.startswith("ASDAS"):
+        key = {"ASDASCII": "clinically_important_improvement", "ASDASMI": "major_improvement",
+               "ASDASCIW": "clinically_important_worsening"}[code]
+        return np.asarray(compute_asdas_improvement(b[:, 0], p[:, 0])[key], dtype=float), None
+    if code.startswith("ACR"):
+        return compute_acr_response(b, p, level=int(code[3:])), None
+    if code == "EULAR":
+        cat = np.atleast_1d(compute_eular_response(b[:, 0], p[:, 0]))
+        val = np.where(pd.isna(cat), np.nan, np.isin(cat, ["good", "moderate"]).astype(float))
+        return val, cat
+    raise ValueError(f"unknown response endpoint {code}")
+
+
+def analysis_visit_grid(adeff: pd.DataFrame, opt: DeriveOptions) -> pd.DataFrame:
+    """Post-baseline analysis visits: AVISITN, AVISIT, target day."""
+    if opt.visit_windows:
+        rows = [(w.avisitn, w.label, float(w.target_day)) for w in opt.visit_windows if w.avisitn > 0]
+    else:
+        anl = adeff[adeff["ANL01FL"].eq("Y") & adeff["AVISITN"].gt(0)]
+        labels = anl.groupby("AVISITN")["AVISIT"].first()
+        rows = [(v, labels[v], float(nominal_day(v))) for v in sorted(labels.index)]
+    return pd.DataFrame(rows, columns=["AVISITN", "AVISIT", "TARGETDY"]).sort_values("AVISITN")
+
+
+def derive_responses(adeff: pd.DataFrame, adsl: pd.DataFrame, ice: pd.DataFrame,
+                     options: DeriveOptions) -> pd.DataFrame:
+    """ADRESP: one row per ADSL subject x post-baseline analysis visit x response endpoint."""
+    grid_v = analysis_visit_grid(adeff, options)
+    subj = adsl[["USUBJID"]].drop_duplicates()
+    grid = subj.merge(grid_v, how="cross").merge(ice[["USUBJID", "RESCDY", "DISCDY"]], on="USUBJID", how="left")
+    anl = adeff[adeff["ANL01FL"].eq("Y") & adeff["AVISITN"].gt(0)]
+    if "PARAMTYP" in anl.columns:
+        anl = anl[~anl["PARAMTYP"].eq("SPONSOR")]
+    key = pd.MultiIndex.from_frame(grid[["USUBJID", "AVISITN"]])
+    parts = []
+    for code in options.responses:
+        comps = response_components(code, options)
+        sub = anl[anl["PARAMCD"].isin(comps)].set_index(["USUBJID", "AVISITN", "PARAMCD"])
+        base, post = {}, {}
+        for c in comps:
+            s = sub.xs(c, level="PARAMCD") if c in sub.index.get_level_values("PARAMCD") else None
+            base[c] = s["BASE"].reindex(key).to_numpy(dtype=float) if s is not None else np.full(len(grid), np.nan)
+            post[c] = s["AVAL"].reindex(key).to_numpy(dtype=float) if s is not None else np.full(len(grid), np.nan)
+        day = sub.groupby(level=["USUBJID", "AVISITN"])["ADY"].max().reindex(key).to_numpy(dtype=float) \
+            if len(sub) else np.full(len(grid), np.nan)
+        oc, cat = compute_response_oc(code, base, post, options)
+        part = grid.copy()
+        part["PARAMCD"], part["PARAM"] = code, LABELS[code]
+        part["ADYSRC"] = np.where(np.isnan(day), "TARGET", "OBSERVED")
+        part["ADY"] = np.where(np.isnan(day), part["TARGETDY"].to_numpy(), day)
+        part["AVAL_OC"] = np.asarray(oc, dtype=float)
+        part["RESPCAT"] = cat if cat is not None else None
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return apply_intercurrent_strategy(out, options.intercurrent_strategy)
+
+
+def apply_intercurrent_strategy(resp: pd.DataFrame, strategy: str) -> pd.DataFrame:
+    """Add RESCFL, DISCAFL, AVAL_NRI/AVALC_NRI, IMPFL, IMPREAS, AVAL/AVALC per the strategy."""
+    out = resp.copy()
+    oc = out["AVAL_OC"].to_numpy(dtype=float)
+    day = out["ADY"].to_numpy(dtype=float)
+    resc = out["RESCDY"].to_numpy(dtype=float)
+    disc = out["DISCDY"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        after_resc = ~np.isnan(resc) & (day >= resc)
+        after_disc = ~np.isnan(disc) & (day > disc)
+    nri = oc.copy()
+    reason = np.full(len(out), "", dtype=object)
+    if strategy == "composite":
+        nri[after_disc] = 0.0
+        reason[after_disc] = "after discontinuation (NRI)"
+        nri[after_resc] = 0.0
+        reason[after_resc] = "on/after rescue therapy (composite: non-responder)"
+    elif strategy != "treatment_policy":
+        raise ValueError(f"intercurrent strategy must be composite or treatment_policy, got {strategy!r}")
+    miss = np.isnan(nri)
+    nri[miss] = 0.0
+    reason[miss] = "missing response (NRI)"
+    out["RESCFL"] = np.where(after_resc, "Y", "N")
+    out["DISCAFL"] = np.where(after_disc, "Y", "N")
+    out["EVALFL"] = np.where(np.isnan(oc), "N", "Y")
+    yn = lambda a: np.where(np.isnan(a), "", np.where(a == 1, "Y", "N"))  # noqa: E731
+    out["AVALC_OC"] = yn(oc)
+    out["AVAL_NRI"], out["AVALC_NRI"] = nri, yn(nri)
+    out["IMPFL"] = np.where(reason != "", "Y", "N")
+    out["IMPREAS"] = reason
+    out["AVAL"], out["AVALC"] = nri, yn(nri)
+    out["STRATEGY"] = strategy
+    return out
