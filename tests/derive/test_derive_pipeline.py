@@ -212,3 +212,16 @@ def test_frozen_synthetic_datasets_counts(plan_dir):
     assert len(e) == n_in + (e["DERIVED"] == "Y").sum()
     n_vis = out["adresp"]["AVISITN"].nunique() if len(out["adresp"]) else 0
     assert len(out["adresp"]) == len(files["adsl"]) * n_vis * len(DeriveOptions().responses)
+
+
+def test_partial_remission_ignores_baseline_values():
+    data = make_data()
+    opt = DeriveOptions(visit_windows=WINDOWS)
+    before = derive_analysis_datasets(data, opt)["adresp"]
+    base_rows = data["adqs"]["AVISITN"].eq(0) & data["adqs"]["PARAMCD"].isin(["PTGA", "BASFI1", "BASDAI5"])
+    data["adqs"].loc[base_rows, "AVAL"] = 1.0
+    after = derive_analysis_datasets(data, opt)["adresp"]
+    pr = lambda f: f[f.PARAMCD == "ASASPR"].sort_values(["USUBJID", "AVISITN"])["AVAL_OC"].to_numpy()  # noqa: E731
+    np.testing.assert_array_equal(pr(before), pr(after))
+    a20 = lambda f: f[f.PARAMCD == "ASAS20"].sort_values(["USUBJID", "AVISITN"])["AVAL_OC"].to_numpy()  # noqa: E731
+    assert not np.array_equal(a20(before), a20(after), equal_nan=True)  # the data change did matter elsewhere
