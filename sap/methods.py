@@ -146,6 +146,7 @@ METHODS: dict[str, tuple[type[_Options], str, str]] = {
     "escalation_oc": (EscalationOCOptions, "exact operating characteristics of the 3+3 rule", "escalation"),
     "lab_shift": (LabOptions, "shift table: baseline vs worst post-baseline normal-range category", "safety"),
     "lab_change": (LabOptions, "laboratory values and change from baseline by visit", "safety"),
+    "multiplicity": (NoOptions, "multiplicity adjustment of the plan's declared family", "efficacy"),
 }
 
 

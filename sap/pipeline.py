@@ -1,0 +1,226 @@
+"""Run a plan end to end: read, check, derive, analyse, write results and render reports.
+
+Data flow (DESIGN.md): load plan -> read datasets -> check them against the contract (all problems at once)
+-> derive endpoints -> run every plan analysis through its registered adapter -> multiplicity -> write
+``results.json``, ``manifest.json``, tables, figures, Quarto sources -> render. The caller
+(:mod:`sap.run`) gives a temporary ``out_dir`` and moves it into place only on success.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+
+from analyses.results import RESULT_COLUMNS, json_safe
+from sap.bundle import AnalysisOutcome, RunBundle
+from sap.context import BLINDED_VALUE, AnalysisContext, assign_arms
+from sap.errors import UserInputError
+from sap.spec import Plan, canonical_json, plan_sha256
+
+FROZEN_DIR = Path(__file__).resolve().parents[1] / "synthetic_data" / "frozen"
+PACKAGES = ("sap", "numpy", "scipy", "pandas", "statsmodels", "lifelines", "pydantic", "pyreadstat",
+            "great_tables", "matplotlib", "pypandoc-binary", "typst", "PyYAML", "pyarrow")
+
+
+def frozen_data_dir(plan: Plan) -> Path:
+    """Folder of the plan's frozen synthetic datasets (installed with the package)."""
+    try:
+        import synthetic_data
+
+        base = Path(synthetic_data.__file__).resolve().parent / "frozen"
+    except ImportError:  # pragma: no cover
+        base = FROZEN_DIR
+    return base / plan.id
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def load_data(plan: Plan, data: Any):
+    """Read the run's datasets (default: the plan's frozen synthetic data)."""
+    from sap.data import read_data_folder
+
+    source = data
+    if source is None:
+        source = frozen_data_dir(plan)
+        if not source.is_dir():
+            raise UserInputError(f"plan {plan.id} has no frozen synthetic data at {source}; pass --data")
+    if isinstance(source, Path) and not source.exists():
+        raise UserInputError(f"--data {source}: no such file or folder")
+    if isinstance(source, list):
+        missing = [str(p) for p in source if not Path(p).is_file()]
+        if missing:
+            raise UserInputError(f"--data: no such file: {', '.join(missing)}")
+    if isinstance(source, dict):
+        missing = [f"{k}={p}" for k, p in source.items() if not Path(p).is_file()]
+        if missing:
+            raise UserInputError(f"--data: no such file: {', '.join(missing)}")
+    return read_data_folder(source)
+
+
+def is_blinded(plan: Plan, adsl: pd.DataFrame) -> bool:
+    trt = plan.design.treatment_variable
+    if trt not in adsl.columns:
+        return False
+    values = adsl[trt].astype("string").str.strip().str.upper()
+    return bool((values == BLINDED_VALUE).any())
+
+
+def unblind(plan: Plan, adsl: pd.DataFrame, randomization: Path) -> pd.DataFrame:
+    """Replace the masked treatment with the randomization file's assignment (USUBJID, treatment variable)."""
+    from sap.data import read_dataset
+
+    if not randomization.is_file():
+        raise UserInputError(f"--randomization {randomization}: no such file")
+    rand = read_dataset(randomization)
+    trt = plan.design.treatment_variable
+    subj = plan.data.subject_variable
+    for col in (subj, trt):
+        if col not in rand.columns:
+            raise UserInputError(f"{randomization.name}: column {col} is absent")
+    dup = rand[subj].duplicated()
+    if dup.any():
+        raise UserInputError(f"{randomization.name}.{subj}: duplicated subjects {sorted(rand.loc[dup, subj])[:5]}")
+    out = adsl.copy()
+    masked = out[trt].astype("string").str.strip().str.upper() == BLINDED_VALUE
+    mapping = rand.set_index(subj)[trt]
+    missing = out.loc[masked, subj][~out.loc[masked, subj].isin(mapping.index)]
+    if len(missing):
+        raise UserInputError(f"{randomization.name}: no assignment for blinded subjects {sorted(missing)[:5]}")
+    out.loc[masked, trt] = out.loc[masked, subj].map(mapping).to_numpy()
+    for col in ("TRT01A",):
+        if col in out.columns:
+            amask = out[col].astype("string").str.strip().str.upper() == BLINDED_VALUE
+            out.loc[amask, col] = out.loc[amask, subj].map(mapping).to_numpy()
+    if trt + "N" in rand.columns and trt + "N" in out.columns:
+        out.loc[masked, trt + "N"] = out.loc[masked, subj].map(rand.set_index(subj)[trt + "N"]).to_numpy()
+    return out
+
+
+def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -> AnalysisContext:
+    """Check the data contract, assign arms and phases, and derive the analysis datasets."""
+    from sap.requirements import requirements_for_plan
+    from sap.data import check_contract
+
+    datasets = dict(loaded.datasets)
+    if "adsl" not in datasets:
+        raise UserInputError(f"{loaded.source_description}: required dataset adsl is missing")
+    check_contract(datasets, requirements_for_plan(plan, datasets))
+    adsl = datasets["adsl"]
+    blinded = is_blinded(plan, adsl)
+    if blinded and randomization is not None:
+        adsl = unblind(plan, adsl, randomization)
+        blinded = False
+    adsl = assign_arms(plan, adsl, blinded=blinded)
+    datasets["adsl"] = adsl
+    from sap.derivations import derive_for_plan
+
+    derived = derive_for_plan(plan, datasets)
+    return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
+                           data_source=loaded.source_description)
+
+
+def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisOutcome]:
+    """Run every plan analysis through its adapter, in plan order."""
+    from sap.adapters import ADAPTERS
+
+    outcomes: dict[str, AnalysisOutcome] = {}
+    deferred = [a for a in ctx.plan.analyses if a.method == "multiplicity"]
+    for analysis in ctx.plan.analyses:
+        if analysis.method == "multiplicity":
+            continue
+        adapter = ADAPTERS.get(analysis.method)
+        if adapter is None:
+            raise NotImplementedError(f"no adapter for method {analysis.method!r}")
+        outcome = adapter(ctx, analysis)
+        outcome.tidy = _complete_tidy(outcome.tidy, analysis)
+        outcomes[analysis.id] = outcome
+    from sap.adapters.multiplicity import multiplicity
+
+    for analysis in deferred:
+        outcome = multiplicity(ctx, analysis, outcomes)
+        outcome.tidy = _complete_tidy(outcome.tidy, analysis)
+        outcomes[analysis.id] = outcome
+    return {a.id: outcomes[a.id] for a in ctx.plan.analyses}
+
+
+def _complete_tidy(tidy: pd.DataFrame, analysis) -> pd.DataFrame:
+    tidy = tidy.copy()
+    for col in RESULT_COLUMNS:
+        if col not in tidy.columns:
+            tidy[col] = None
+    tidy["analysis_id"] = analysis.id
+    if analysis.endpoint is not None:
+        tidy["endpoint"] = tidy["endpoint"].where(tidy["endpoint"].notna(), analysis.endpoint)
+    tidy["population"] = tidy["population"].where(tidy["population"].notna(), analysis.population)
+    extra = [c for c in tidy.columns if c not in RESULT_COLUMNS]
+    return tidy[list(RESULT_COLUMNS) + extra]
+
+
+def results_document(bundle: RunBundle) -> dict[str, Any]:
+    """The ``results.json`` document: plan, data provenance and every result row."""
+    rows: list[dict[str, Any]] = []
+    for outcome in bundle.outcomes.values():
+        for rec in outcome.tidy.to_dict(orient="records"):
+            rows.append({k: json_safe(v) for k, v in rec.items()})
+    plan = bundle.plan
+    return {
+        "plan": {"id": plan.id, "title": plan.title, "version": plan.version, "sha256": bundle.plan_sha256},
+        "data": {
+            "source": bundle.manifest.get("data_source"),
+            "blinded": bundle.blinded,
+            "inputs": bundle.manifest.get("inputs", []),
+        },
+        "results": rows,
+    }
+
+
+def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "pdf"),
+             randomization: Optional[Path] = None) -> RunBundle:
+    """Run ``plan`` on ``data`` and write every output into ``out_dir`` (which must exist)."""
+    started = _dt.datetime.now(_dt.timezone.utc)
+    loaded = load_data(plan, data)
+    ctx = build_context(plan, loaded, randomization=randomization)
+    outcomes = run_analyses(ctx)
+    inputs = [dict(name=name, **info) for name, info in loaded.manifest().items()]
+    if randomization is not None:
+        from sap.data import sha256_file
+
+        inputs.append({"name": "randomization", "path": str(randomization), "sha256": sha256_file(randomization)})
+    manifest = {
+        "plan_id": plan.id,
+        "plan_sha256": plan_sha256(plan),
+        "plan_version": plan.version,
+        "data_source": "frozen synthetic data" if data is None else loaded.source_description,
+        "inputs": inputs,
+        "seed": plan.data.synthetic.seed if (data is None and plan.data.synthetic) else None,
+        "packages": package_versions(),
+        "blinded": ctx.blinded,
+        "run_started": started.isoformat(timespec="seconds"),
+    }
+    bundle = RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
+                       blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"))
+    out_dir = Path(out_dir)
+    (out_dir / "plan.json").write_text(canonical_json(plan), encoding="utf-8")
+    doc = results_document(bundle)
+    (out_dir / "results.json").write_text(json.dumps(doc, indent=1, sort_keys=False, allow_nan=False),
+                                          encoding="utf-8")
+    from reports import render_run
+
+    render_run(bundle, out_dir, formats=tuple(formats))
+    manifest["run_finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    manifest["outputs"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return bundle
