@@ -1,10 +1,12 @@
 """Confidence intervals for one binomial proportion and for a difference of two proportions.
 
 Single proportions use ``statsmodels.stats.proportion.proportion_confint`` (the method-name mapping is
-in :data:`STATSMODELS_METHOD`). The difference intervals are hand-written because neither scipy nor
-statsmodels implements Newcombe's hybrid score interval or the Miettinen-Nurminen / Mee score
-inversion (statsmodels ``confint_proportions_2indep(method="score")`` solves the score equation only
-for the unstratified case and without the explicit boundary rules documented here).
+in :data:`STATSMODELS_METHOD`). Newcombe's hybrid score interval is built from those Wilson limits
+(it agrees with statsmodels ``confint_proportions_2indep(method="newcomb")``, checked in the tests).
+The Miettinen-Nurminen / Mee score inversion is hand-written: statsmodels 0.15
+``confint_proportions_2indep(method="score")`` does not reproduce Newcombe's published limits
+(56/70 - 48/80: upper 0.3440 vs 0.3382) and raises for 6/7 - 2/7, 0/10 - 0/20 and 10/10 - 0/20, and
+the stratified version (analyses.binary_stratified) needs the same score function.
 
 References
     Newcombe RG (1998a). Two-sided confidence intervals for the single proportion. Stat Med 17:857.

@@ -156,3 +156,14 @@ def test_lazy_reexport():
     assert callable(binary.summarize_response_rates)
     with pytest.raises(AttributeError):
         binary.no_such_function
+
+
+@pytest.mark.parametrize("counts", [(56, 70, 48, 80), (6, 7, 2, 7), (0, 10, 0, 20), (10, 10, 0, 20)])
+def test_newcombe_agrees_with_statsmodels_newcomb(counts):
+    import warnings
+
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = confint_proportions_2indep(*counts, method="newcomb", compare="diff")
+    assert difference_ci(*counts, method="newcombe")[1:] == pytest.approx(tuple(map(float, ref)), abs=1e-12)
