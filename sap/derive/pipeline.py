@@ -160,6 +160,11 @@ def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame],
     _log(log, "responses", "ADRESP", n_grid, len(adresp), int(adresp["IMPFL"].eq("Y").sum()) if len(adresp) else 0,
          f"subjects x visits x endpoints; flagged = AVAL_NRI set by rule (strategy {opt.intercurrent_strategy})")
     if len(adresp):
+        for code, g in adresp.groupby("PARAMCD", sort=False):
+            n_eval = int(g["EVALFL"].eq("Y").sum())
+            _log(log, "responses", "ADRESP", len(g), len(g), len(g) - n_eval,
+                 f"{code}: {n_eval} evaluable, {len(g) - n_eval} not evaluable"
+                 + (" - components not collected? every value is NRI" if n_eval == 0 else ""))
         for reason, n in adresp.loc[adresp["IMPFL"].eq("Y"), "IMPREAS"].value_counts().items():
             _log(log, "responses", "ADRESP", len(adresp), len(adresp), int(n), reason)
         addur, adonset = derive_response_episodes(adresp, ice, opt.intercurrent_strategy)
