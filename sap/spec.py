@@ -364,7 +364,8 @@ class Plan(_Model):
         for ep in self.endpoints:
             bad = [v for v in ep.visits if v not in visits]
             if bad:
-                errors.append(f"endpoints[{ep.id}].visits: {bad} not in the visit schedule {sorted(visits)}")
+                errors.append(f"endpoints[{ep.id}].visits: [{', '.join(f'{v:g}' for v in bad)}] not in the visit "
+                              f"schedule [{', '.join(f'{v:g}' for v in sorted(visits))}]")
             if ep.estimand and ep.estimand.population not in pops:
                 errors.append(f"endpoints[{ep.id}].estimand.population: unknown population {ep.estimand.population!r}")
         analyses = {a.id for a in self.analyses}
@@ -419,7 +420,7 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         parts.append(f"{loc}: {msg}" if loc else msg)
