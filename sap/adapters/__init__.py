@@ -37,7 +37,8 @@ def _register_optional() -> None:
                 continue
             raise
         for name in names:
-            ADAPTERS[name] = getattr(module, name)
+            if hasattr(module, name):
+                ADAPTERS[name] = getattr(module, name)
 
 
 _register_optional()
