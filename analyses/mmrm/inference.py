@@ -26,7 +26,8 @@ def compute_theta_vcov(hessian: np.ndarray) -> np.ndarray:
 
 def compute_kr_covariance(phi, pmat, qsum, rsum, w, linear: bool) -> np.ndarray:
     """Kenward-Roger adjusted covariance of beta_hat, Phi_A."""
-    ppp = np.einsum("kl,kab,bc,lcd->ad", w, pmat, phi, pmat)
+    zmat = np.tensordot(w, phi @ pmat, axes=1)              # sum_l W_kl Phi P_l
+    ppp = np.einsum("kab,kbc->ac", pmat, zmat)
     inner = qsum - ppp - (0.0 if linear else 0.25 * rsum)
     phi_a = phi + 2.0 * phi @ inner @ phi
     return 0.5 * (phi_a + phi_a.T)
@@ -35,7 +36,7 @@ def compute_kr_covariance(phi, pmat, qsum, rsum, w, linear: bool) -> np.ndarray:
 def compute_satterthwaite_df(lmat, phi, pmat, w) -> float:
     """Satterthwaite denominator df of the contrast rows ``lmat`` (q, p)."""
     lmat = np.atleast_2d(np.asarray(lmat, float))
-    dphi = -np.einsum("ab,kbc,cd->kad", phi, pmat, phi)        # d Phi / d theta_k
+    dphi = -(phi @ pmat @ phi)                                 # d Phi / d theta_k
     if lmat.shape[0] == 1:
         l = lmat[0]
         var = float(l @ phi @ l)
@@ -61,10 +62,12 @@ def compute_kr_df(lmat, phi, pmat, w) -> tuple[float, float]:
     lmat = np.atleast_2d(np.asarray(lmat, float))
     q = lmat.shape[0]
     theta = lmat.T @ np.linalg.solve(lmat @ phi @ lmat.T, lmat)
-    tpp = np.einsum("ab,bc,kcd,de->kae", theta, phi, pmat, phi)   # Theta Phi P_k Phi
+    tpp = (theta @ phi) @ pmat @ phi                               # Theta Phi P_k Phi
+    k = tpp.shape[0]
     tr = np.einsum("kaa->k", tpp)
     a1 = float(tr @ w @ tr)
-    a2 = float(np.einsum("kl,kab,lba->", w, tpp, tpp))
+    cross = tpp.reshape(k, -1) @ tpp.transpose(0, 2, 1).reshape(k, -1).T   # tr(X_k X_l)
+    a2 = float(np.sum(w * cross))
     b = (a1 + 6.0 * a2) / (2.0 * q)
     g = ((q + 1.0) * a1 - (q + 4.0) * a2) / ((q + 2.0) * a2)
     c1 = g / (3.0 * q + 2.0 * (1.0 - g))

@@ -180,18 +180,20 @@ class Likelihood:
             g = pt.group
             sl = slice(self.offsets[g], self.offsets[g + 1])
             ds = sig[g][1][:, pt.visits][:, :, pt.visits]          # (k_g, o, o)
-            dmat = np.einsum("ab,kbc->kac", sinv, ds)               # D_k = S^-1 dS_k
-            t1 = pt.n * np.einsum("kab,lba->kl", dmat, dmat)
-            srs = sinv @ rm
-            t2 = 2.0 * np.einsum("kab,lbc,ca->kl", dmat, dmat, srs)
+            kg = len(ds)
+            dmat = sinv @ ds                                         # D_k = S^-1 dS_k
+            dflat = dmat.reshape(kg, -1)
+            t1 = pt.n * (dflat @ dmat.transpose(0, 2, 1).reshape(kg, -1).T)     # n tr(D_k D_l)
+            fmat = dmat @ (sinv @ rm)                                # D_l S^-1 (R + M)
+            t2 = 2.0 * (dflat @ fmat.transpose(0, 2, 1).reshape(kg, -1).T)
             hess[sl, sl] += t2 - t1
-            emat = np.einsum("kab,bc->kac", dmat, sinv).reshape(len(ds), o * o)  # S^-1 dS S^-1
+            emat = (dmat @ sinv).reshape(kg, o * o)                  # S^-1 dS S^-1
             pmat[sl] -= (emat @ pt.c2[:, cxx_idx]).reshape(-1, p, p)
             cxr = (pt.c2.reshape(o * o, q, q)[:, :p, :] @ u)                       # (o*o, p)
             bvec[sl] += emat @ cxr
         if self.reml:
-            pp = np.einsum("ij,kjl->kil", phi, pmat)             # Phi P_k
-            hess -= np.einsum("kij,lji->kl", pp, pp)
+            pp = phi @ pmat                                      # Phi P_k
+            hess -= pp.reshape(self.k, -1) @ pp.transpose(0, 2, 1).reshape(self.k, -1).T
         hess -= 2.0 * bvec @ phi @ bvec.T
         ev.hessian = 0.5 * (hess + hess.T)
         ev.extras = {"P": pmat, "cache": cache, "sig": sig}
@@ -217,14 +219,14 @@ class Likelihood:
             ds = sig[g][1][:, pt.visits][:, :, pt.visits]
             d2s = sig[g][2][:, :, pt.visits][:, :, :, pt.visits]
             wg = w[sl, sl]
-            dmat = np.einsum("ab,kbc->kac", sinv, ds)
-            emat = np.einsum("kab,bc->kac", dmat, sinv)
+            dmat = sinv @ ds
+            emat = dmat @ sinv
             cxx = pt.c2[:, cxx_idx]
             pmat[sl] -= (emat.reshape(-1, o * o) @ cxx).reshape(-1, p, p)
-            wd = np.einsum("kl,lbc->kbc", wg, emat)                 # sum_l W_kl S^-1 dS_l S^-1
+            wd = np.tensordot(wg, emat, axes=1)                      # sum_l W_kl S^-1 dS_l S^-1
             qs = np.einsum("kab,kbc->ac", dmat, wd)                  # sum_kl W_kl D_k E_l
             qsum += (qs.reshape(-1) @ cxx).reshape(p, p)
-            rs = sinv @ np.einsum("kl,klab->ab", wg, d2s) @ sinv
+            rs = sinv @ np.tensordot(wg, d2s, axes=2) @ sinv
             rsum += (rs.reshape(-1) @ cxx).reshape(p, p)
         # cross-group W blocks contribute nothing to Q/R (V_k V^-1 V_l = 0 across groups)
         return pmat, 0.5 * (qsum + qsum.T), 0.5 * (rsum + rsum.T)
