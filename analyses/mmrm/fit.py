@@ -9,6 +9,8 @@ R equivalent: ``mmrm::mmrm(y ~ group*visit + cov + us(visit | id), method = "Ken
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import warnings
 
 import numpy as np
@@ -25,6 +27,16 @@ VCOV_METHODS = ("model", "kenward_roger", "kenward_roger_linear", "empirical")
 DEFAULT_FALLBACK = {"us": ("toeph", "ar1h", "cs"), "toeph": ("ar1h", "cs"), "csh": ("cs",),
                     "ar1h": ("ar1", "cs"), "toep": ("ar1", "cs"), "adh": ("ar1h", "cs"),
                     "ar1": ("cs",), "cs": ()}
+
+
+try:  # BLAS threads only slow down the many small matrix products (optional dependency)
+    from threadpoolctl import threadpool_limits as _threadpool_limits
+except ImportError:  # pragma: no cover - depends on the environment
+    _threadpool_limits = None
+
+
+def _single_threaded_blas():
+    return _threadpool_limits(limits=1, user_api="blas") if _threadpool_limits else contextlib.nullcontext()
 
 
 class MmrmConvergenceWarning(UserWarning):
@@ -91,6 +103,15 @@ def _moment_covariance(resid, subj, vis, t):
     return 0.5 * (s0 + s0.T)
 
 
+def _blas_single_threaded(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _single_threaded_blas():
+            return func(*args, **kwargs)
+    return wrapper
+
+
+@_blas_single_threaded
 def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, group: str | None = None,
              covariates=(), visit_covariates=(), covariance: str = "us", reml: bool = True,
              df: str = "kenward_roger", vcov: str | None = None, covariance_by_group: bool = False,

@@ -102,6 +102,23 @@ class Likelihood:
         self.sizes = [s.n_theta() for s in structures]
         self.offsets = np.r_[0, np.cumsum(self.sizes)].astype(int)
         self.k = int(self.offsets[-1])
+        self.t = structures[0].t
+        self._blocks = self._make_blocks()
+
+    def _make_blocks(self):
+        """Patterns of equal size stacked, so factorisations and products run batched."""
+        t = self.t
+        by_size: dict[int, list[int]] = {}
+        for i, pt in enumerate(self.patterns):
+            by_size.setdefault(len(pt.visits), []).append(i)
+        blocks = []
+        for o, members in sorted(by_size.items()):
+            idx = np.stack([self.patterns[i].group * t * t + self.patterns[i].visits[:, None] * t
+                            + self.patterns[i].visits[None, :] for i in members])
+            blocks.append({"o": o, "members": members, "idx": idx,
+                           "n": np.array([self.patterns[i].n for i in members], float),
+                           "c2": np.concatenate([self.patterns[i].c2 for i in members], axis=0)})
+        return blocks
 
     def split(self, theta):
         return [theta[self.offsets[g]:self.offsets[g + 1]] for g in range(len(self.structures))]
@@ -119,22 +136,44 @@ class Likelihood:
     def evaluate(self, theta, gradient=False, hessian=False) -> Evaluation:
         """Objective (-2 log L), beta_hat, Phi; optionally analytic gradient and Hessian.
 
-        Raises numpy.linalg.LinAlgError if some Sigma_s is not positive definite.
+        Raises numpy.linalg.LinAlgError if some Sigma_s is not positive definite. The last
+        Hessian evaluation is cached (the fit re-uses the optimiser's final one).
         """
         theta = np.asarray(theta, float)
+        cached = getattr(self, "_cache", None)
+        if cached is not None and np.array_equal(cached[0], theta):
+            return cached[1]
+        ev = self._evaluate(theta, gradient, hessian)
+        if hessian:
+            self._cache = (theta.copy(), ev)
+        return ev
+
+    def _evaluate(self, theta, gradient, hessian) -> Evaluation:
         p, q = self.p, self.p + 1
         order = 2 if hessian else (1 if gradient else 0)
         sig = self.sigmas(theta, order=order)
-        zvz = np.zeros((q, q))
+        ngroups = len(self.structures)
+        t = self.t
+        sigflat = np.concatenate([sg[0].reshape(-1) for sg in sig])
+        zvz = np.zeros(q * q)
         logdet_v = 0.0
-        cache = []
-        for pt in self.patterns:
-            sinv, logdet = self._factor(sig[pt.group][0], pt)
-            if not np.isfinite(logdet):
-                raise np.linalg.LinAlgError("non-finite log determinant")
-            zvz += (sinv.reshape(-1) @ pt.c2).reshape(q, q)
-            logdet_v += pt.n * logdet
-            cache.append(sinv)
+        factors = []
+        for blk in self._blocks:
+            sub = sigflat[blk["idx"]]                                   # (m, o, o)
+            chol = np.linalg.cholesky(sub)                              # LinAlgError if not PD
+            diag = np.diagonal(chol, axis1=1, axis2=2)
+            if not np.all(diag > 0):
+                raise np.linalg.LinAlgError("Sigma not positive definite")
+            linv = np.linalg.solve(chol, np.broadcast_to(np.eye(blk["o"]), sub.shape))
+            sinv = np.transpose(linv, (0, 2, 1)) @ linv
+            logdet_v += float(blk["n"] @ (2.0 * np.log(diag).sum(axis=1)))
+            zvz += sinv.reshape(-1) @ blk["c2"]
+            factors.append(sinv)
+        zvz = zvz.reshape(q, q)
+        cache = [None] * len(self.patterns)
+        for blk, sinv in zip(self._blocks, factors):
+            for j, i in enumerate(blk["members"]):
+                cache[i] = sinv[j]
         xvx = zvz[:p, :p]
         cf = linalg.cho_factor(xvx, lower=True, check_finite=False)
         phi = linalg.cho_solve(cf, np.eye(p), check_finite=False)
@@ -152,16 +191,16 @@ class Likelihood:
         wmat = np.outer(u, u)
         if self.reml:
             wmat[:p, :p] += phi
-        ngroups = len(self.structures)
-        t = [s.t for s in self.structures]
-        gfull = [np.zeros((t[g], t[g])) for g in range(ngroups)]
-        rm_list = []
-        for pt, sinv in zip(self.patterns, cache):
-            o = len(pt.visits)
-            rm = (pt.c2 @ wmat.reshape(-1)).reshape(o, o)     # R_s + M_s (REML) or R_s (ML)
-            rm_list.append(rm)
-            gs = pt.n * sinv - sinv @ rm @ sinv
-            gfull[pt.group][np.ix_(pt.visits, pt.visits)] += gs
+        gflat = np.zeros(ngroups * t * t)
+        rm_list = [None] * len(self.patterns)
+        for blk, sinv in zip(self._blocks, factors):
+            o = blk["o"]
+            rm = (blk["c2"] @ wmat.reshape(-1)).reshape(-1, o, o)      # R_s + M_s (REML) or R_s (ML)
+            gs = blk["n"][:, None, None] * sinv - sinv @ rm @ sinv
+            np.add.at(gflat, blk["idx"].reshape(-1), gs.reshape(-1))
+            for j, i in enumerate(blk["members"]):
+                rm_list[i] = rm[j]
+        gfull = [gflat[g * t * t:(g + 1) * t * t].reshape(t, t) for g in range(ngroups)]
         grad = np.zeros(self.k)
         for g in range(ngroups):
             grad[self.offsets[g]:self.offsets[g + 1]] = np.einsum("kab,ab->k", sig[g][1], gfull[g])

@@ -86,7 +86,7 @@ def _newton(lik: Likelihood, theta, tol, max_iter=60):
         for _ in range(40):
             cand = theta - lam * step
             try:
-                ev_new = lik.evaluate(cand, gradient=True, hessian=True)
+                ev_new = lik.evaluate(cand)
             except (np.linalg.LinAlgError, ValueError):
                 lam *= 0.5
                 continue
@@ -96,6 +96,10 @@ def _newton(lik: Likelihood, theta, tol, max_iter=60):
             lam *= 0.5
         if not improved:
             return theta, ev.objective, crit, bool(pos_def and crit < 1e3 * tol), it
+        try:
+            ev_new = lik.evaluate(cand, gradient=True, hessian=True)
+        except (np.linalg.LinAlgError, ValueError):
+            return theta, ev.objective, crit, False, it
         theta, ev = cand, ev_new
     h, g = ev.hessian, ev.gradient
     try:
@@ -120,7 +124,7 @@ def maximize_likelihood(lik: Likelihood, phi0: np.ndarray, optimizers=OPTIMIZERS
             else:
                 opts = {"maxiter": maxiter}
                 if name == "L-BFGS-B":
-                    opts.update({"ftol": 1e-14, "gtol": 1e-9, "maxcor": 20})
+                    opts.update({"ftol": 1e-11, "gtol": 1e-6, "maxcor": 20})
                 else:
                     opts.update({"gtol": 1e-8})
                 res = optimize.minimize(fun, phi0, jac=True, method=name, options=opts)
