@@ -107,3 +107,14 @@ def describe(values: Iterable[float]) -> dict[str, float]:
     sd = float(np.std(arr, ddof=1)) if n > 1 else np.nan
     return {"n": n, "mean": float(arr.mean()), "sd": sd, "se": sd / math.sqrt(n) if n > 1 else np.nan,
             "median": float(np.median(arr)), "min": float(arr.min()), "max": float(arr.max())}
+
+
+def concat_tidy(parts) -> pd.DataFrame:
+    """Concatenate tidy frames, skipping empty ones (an empty list gives an empty tidy frame)."""
+    from analyses.results import tidy_frame
+
+    parts = [p.dropna(axis=1, how="all") if len(p) else p for p in parts if p is not None and len(p)]
+    if not parts:
+        return tidy_frame([])
+    out = pd.concat(parts, ignore_index=True)
+    return tidy_frame(out.to_dict("records"))

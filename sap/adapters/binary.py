@@ -18,7 +18,7 @@ from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
 from sap.spec import Analysis
 
-from ._common import (data_footnote, endpoint_parameter, endpoint_visits, fmt_ci, fmt_n_pct, fmt_p,
+from ._common import (concat_tidy, data_footnote, endpoint_parameter, endpoint_visits, fmt_ci, fmt_n_pct, fmt_p,
                       group_header, population_footnote, selected_records, visit_label)
 
 RESPONSE_COLUMN = {"nri": "AVAL_NRI", "observed_case": "AVAL_OC"}
@@ -88,7 +88,7 @@ def response_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
         if rates is None:
             rates = prop.assign(visit_label=prop["visit"].map(lambda v: visit_label(ctx, v)))[
                 ["group", "visit", "visit_label", "estimate", "ci_lower", "ci_upper", "n"]].reset_index(drop=True)
-    tidy = pd.concat(tidy_parts, ignore_index=True) if tidy_parts else tidy_frame([])
+    tidy = concat_tidy(tidy_parts)
     return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
                            tidy, tables=tables, figure_data={"rates": rates} if rates is not None else {})
 
@@ -145,7 +145,7 @@ def response_comparison(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOut
                                           estimate=est, ci_lower=lo, ci_upper=hi, n=len(a) + len(b),
                                           method=method, label="unstratified", imputation=imputation,
                                           level=opts.level))
-            tidy = pd.concat([tidy, tidy_frame(extra)], ignore_index=True) if extra else tidy
+            tidy = concat_tidy([tidy, tidy_frame(extra)])
             tidy_parts.append(tidy)
             for v in sorted(tidy["visit"].dropna().unique()):
                 at = tidy[tidy["visit"] == v]
@@ -193,7 +193,7 @@ def response_comparison(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOut
         tables.append(DisplayTable(f"{analysis.title} ({IMPUTATION_LABEL[imputation].lower()})",
                                    pd.DataFrame(rows), footnotes=tuple(notes), stub_columns=stub,
                                    group_column="Visit"))
-    tidy = pd.concat(tidy_parts, ignore_index=True) if tidy_parts else tidy_frame([])
+    tidy = concat_tidy(tidy_parts)
     fig = {"subgroups": pd.DataFrame(subgroup_rows)} if subgroup_rows else {}
     return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
                            tidy, tables=tables, figure_data=fig)

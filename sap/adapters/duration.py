@@ -17,7 +17,7 @@ from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
 from sap.spec import Analysis
 
-from ._common import data_footnote, fmt_ci, fmt_num, fmt_p, group_header, population_footnote, selected_records
+from ._common import concat_tidy, data_footnote, fmt_ci, fmt_num, fmt_p, group_header, population_footnote, selected_records
 
 
 def _km_figure(frame: pd.DataFrame, groups, at_times, conf_type: str, level: float) -> dict[str, pd.DataFrame]:
@@ -116,7 +116,7 @@ def _time_to_event(ctx: AnalysisContext, analysis: Analysis, frame: pd.DataFrame
         if include_mean:
             parts.append(mean_response_duration(frame, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
                                                 level=opts.level).tidy().query("statistic == 'mean_duration'"))
-    tidy = pd.concat(parts, ignore_index=True) if parts else tidy_frame([])
+    tidy = concat_tidy(parts)
     extra = []
     if include_mean:
         extra.append((f"Mean duration ({unit}) (SD-based 95% CI), Wang 2013 definition",
