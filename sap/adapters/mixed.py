@@ -128,3 +128,62 @@ def mmrm(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
     if not fit.converged:
         outcome.notes.append("MMRM did not converge")
     return outcome
+
+
+def ancova(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+    """Single-visit ANCOVA (:func:`analyses.ancova.fit_ancova`, statsmodels OLS; SAS PROC GLM with LSMEANS)."""
+    from analyses.ancova import fit_ancova
+
+    opts = analysis.parsed_options()
+    subj = ctx.plan.data.subject_variable
+    recs = endpoint_records(ctx, analysis)
+    if opts.visit is not None and "AVISITN" in recs.columns:
+        recs = recs[recs["AVISITN"] == opts.visit]
+    covs = list(opts.covariates)
+    extra = [c for c in covs + ([opts.dose_response_variable] if opts.dose_response_variable else [])
+             if c not in recs.columns and c in ctx.adsl.columns]
+    if extra:
+        recs = recs.merge(ctx.adsl[[subj] + extra], on=subj, how="left")
+    cols = [opts.value] + covs + ([opts.dose_response_variable] if opts.dose_response_variable else [])
+    absent = [c for c in cols if c not in recs.columns]
+    if absent:
+        return _not_estimable(analysis, f"ANCOVA not estimable: columns {absent} are not available.")
+    complete = recs[cols].notna().all(axis=1)
+    data = recs[complete].copy()
+    excluded = int((~complete).sum())
+    if ctx.blinded or data["ARMLABEL"].nunique() < 2:
+        return _not_estimable(analysis, "ANCOVA needs at least two treatment groups (blinded or single-arm data).")
+    counts = ctx.column_counts(analysis)
+    groups = [g for g in counts if (data["ARMLABEL"] == g).any()]
+    data["ARMLABEL"] = pd.Categorical(data["ARMLABEL"], categories=groups)
+    reference = ctx.reference_group(analysis.phase) or groups[0]
+    try:
+        res = fit_ancova(data, response=opts.value, group="ARMLABEL", covariates=covs, reference=reference,
+                         dose=opts.dose_response_variable, level=opts.level)
+    except ValueError as exc:
+        return _not_estimable(analysis, f"ANCOVA not estimable: {exc}")
+    tidy = res.tidy(visit=opts.visit)
+    level = int(round(opts.level * 100))
+    rows = []
+    for _, r in tidy[tidy["statistic"] == "lsmean"].iterrows():
+        rows.append({"Group": group_header(r["group"], counts.get(r["group"], 0)), "n": str(int(r["n"])),
+                     "LS mean (SE)": f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})",
+                     f"Difference vs {reference} ({level}% CI)": "", "p-value": ""})
+    for _, r in tidy[tidy["statistic"] == "lsmean_difference"].iterrows():
+        for row in rows:
+            if row["Group"].startswith(str(r["group"]) + " (N="):
+                row[f"Difference vs {reference} ({level}% CI)"] = (
+                    f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)}) {fmt_ci(r['ci_lower'], r['ci_upper'], 2)}")
+                row["p-value"] = fmt_p(r["p_value"])
+    notes = [f"ANCOVA: {opts.value} = treatment + {' + '.join(covs) if covs else '(no covariates)'}; OLS "
+             "(statsmodels); LS means with equal weights over categorical covariates, continuous covariates at "
+             "their mean; difference shown as estimate (SE) and CI."]
+    dr = tidy[tidy["statistic"] == "f_test"]
+    if len(dr):
+        notes.append(f"Linear dose-response test ({opts.dose_response_variable} as a continuous covariate in place "
+                     f"of treatment): p = {fmt_p(dr['p_value'].iloc[0])}.")
+    notes += [f"{excluded} records excluded for a missing response or covariate.",
+              population_footnote(ctx, analysis), data_footnote(ctx)]
+    table = DisplayTable(analysis.title, pd.DataFrame(rows), footnotes=tuple(notes), stub_columns=("Group",))
+    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
+                           tidy, tables=[table])
