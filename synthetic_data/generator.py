@@ -16,7 +16,7 @@ populations, endpoints -> PARAMCDs) and by the generator parameters of the plan 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -144,31 +144,36 @@ class Pool:
     age: np.ndarray
     hla: np.ndarray
     u: np.ndarray
+    tau: np.ndarray
+    pers: np.ndarray
     e: np.ndarray
     noise: dict
 
     def take(self, idx: np.ndarray) -> "Pool":
         return Pool(self.z[idx], self.w[idx], self.female[idx], self.age[idx], self.hla[idx], self.u[idx],
-                    self.e[idx], {k: measurements.ItemNoise(v.subject[idx], v.visit[idx], v.spike[idx])
+                    self.tau[idx], self.pers[idx], self.e[idx], {k: measurements.ItemNoise(v.subject[idx], v.visit[idx], v.spike[idx])
                                   for k, v in self.noise.items()})
 
 
 def _draw_pool(p: SynthParams, params: list[str], m: int, v: int, rng: np.random.Generator) -> Pool:
-    z = p.activity_shift + rng.standard_normal(m)
+    z = p.activity_shift + p.activity_sd * rng.standard_normal(m)
     female = rng.random(m) >= p.p_male
     age = np.clip(np.rint(p.age_mean + p.age_sd * rng.standard_normal(m)), *p.age_range).astype(int)
     w = 0.45 * (age - p.age_mean) / p.age_sd + np.sqrt(1 - 0.45 ** 2) * rng.standard_normal(m)
     hla = rng.random(m) < p.p_hlab27
     u = np.exp(p.u_sd * rng.standard_normal(m) - p.u_sd ** 2 / 2)
+    tau = p.tau_off_days * np.exp(p.tau_off_sd * rng.standard_normal(m))
+    pers = p.persistent_effect + p.persistent_sd * rng.standard_normal(m)
     e = measurements.draw_ar1(rng, m, v, p.ar_rho)
     noise = {k: measurements.draw_item_noise(rng, m, v) for k in params}
-    return Pool(z, w, female, age, hla, u, e, noise)
+    return Pool(z, w, female, age, hla, u, tau, pers, e, noise)
 
 
 def _values(pool: Pool, params: list[str], f: np.ndarray, p: SynthParams) -> dict[str, np.ndarray]:
     out = {}
     for k in params:
-        spec = CATALOG[k]
+        spec = replace(CATALOG[k], **p.item_overrides.get(k, {}))
+        spec = replace(spec, sd_subj=spec.sd_subj * p.sd_subj_scale, noise=spec.noise * p.item_noise_scale)
         latent = pool.w if spec.latent == "structure" else pool.z
         out[k] = measurements.simulate_item(spec, latent, pool.e, f, pool.noise[k], pool.female, p.visit_sd)
     return out
@@ -183,7 +188,7 @@ def _select_subjects(p: SynthParams, params: list[str], n: int, v: int, rng: np.
         ok = _eligible(p, {k: x[:, 0] for k, x in base.items()})
         pools.append(pool.take(np.flatnonzero(ok)))
         have += int(ok.sum())
-    merged = Pool(*(np.concatenate([getattr(q, a) for q in pools]) for a in ("z", "w", "female", "age", "hla", "u", "e")),
+    merged = Pool(*(np.concatenate([getattr(q, a) for q in pools]) for a in ("z", "w", "female", "age", "hla", "u", "tau", "pers", "e")),
                   {k: measurements.ItemNoise(*(np.concatenate([getattr(q.noise[k], a) for q in pools])
                                                for a in ("subject", "visit", "spike"))) for k in params})
     return merged.take(np.arange(n))
@@ -343,9 +348,11 @@ def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = Fals
     ady = draw_visit_days(rng, [(vv.target_day, vv.window[0], vv.window[1]) for vv in visits], nsub,
                           p.day_sd_fraction)
     t = np.where(ady >= 1, ady - 1, -1).astype(float)
-    g = compute_effect_profile(t, admin_days, p.tau_on_days, p.plateau_days, p.tau_off_days)
-    f = np.minimum(p.f_max, effect[:, None] * pool.u[:, None] * g)
+    g = compute_effect_profile(t, admin_days, p.tau_on_days, p.plateau_days, pool.tau)
+    rise = np.where(t >= 0, 1 - np.exp(-(t + 1) / p.tau_on_days), 0.0)
+    f = np.minimum(p.f_max, effect[:, None] * pool.u[:, None] * g + pool.pers[:, None] * rise)
     f[~dosed] = 0.0
+    f[:, 0] = 0.0  # the baseline assessment is taken before the first infusion
     values = _values(pool, params, f, p)
     act = _activity_index(values)
 

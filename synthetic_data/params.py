@@ -12,7 +12,10 @@ reduction of disease activity at study day t is ``f = min(f_max, E_arm * u_i * g
   overrides per arm id, e.g. an active comparator);
 * ``u_i`` is the subject's responsiveness, lognormal with mean 1 and log-SD ``u_sd``;
 * ``g(t)`` rises as ``1 - exp(-t / tau_on_days)`` from the first infusion, stays for
-  ``plateau_days`` after each infusion, then wanes as ``exp(-(t - t_end) / tau_off_days)``.
+  ``plateau_days`` after each infusion, then wanes as ``exp(-(t - t_end) / tau_i)`` with the
+  subject's time constant ``tau_i = tau_off_days * exp(tau_off_sd * N(0, 1))``;
+* plus ``p_i * (1 - exp(-t / tau_on_days))``, ``p_i ~ N(persistent_effect, persistent_sd)``, that does not wane (regression to the
+  mean, background therapy), in every dosed subject.
 """
 from __future__ import annotations
 
@@ -98,6 +101,10 @@ class SynthParams:
     min_tbpain: float | None = None
     min_das_joints: int | None = None          # RA: SJC28 and TJC28 both at least this
     activity_shift: float = 0.0                # shifts the baseline latent (disease activity)
+    activity_sd: float = 1.0                   # SD of the baseline latent
+    sd_subj_scale: float = 1.0                 # multiplies every item's own between-subject SD
+    item_noise_scale: float = 1.0              # multiplies every item's visit-level noise SD
+    item_overrides: dict = field(default_factory=dict)  # PARAMCD -> {ItemSpec field: value}
     # ---- demographics
     p_male: float = 0.8
     age_mean: float = 32.0
@@ -115,6 +122,9 @@ class SynthParams:
     tau_on_days: float = 7.0
     plateau_days: float = 14.0
     tau_off_days: float = 42.0
+    tau_off_sd: float = 0.0                    # log-SD of the subject's waning time constant
+    persistent_effect: float = 0.0             # non-waning part of the effect (all dosed subjects)
+    persistent_sd: float = 0.0                 # between-subject SD of the non-waning part (may be < 0: flare)
     # ---- noise
     ar_rho: float = 0.5
     visit_sd: float = 1.0
@@ -156,11 +166,15 @@ PARAMS: dict[str, SynthParams] = {
         placebo_effect=0.12, emax=0.45, ed50=1.0,
     ),
     "wang2013": SynthParams(
+        # calibrated to the published summary (CALIBRATION.md): homogeneous, noisy within subject,
+        # short-lived MSC effect (tau 12 d, heterogeneous) plus a non-waning part that differs by subject
         studyid="WANG2013", start_date="2010-09-01", sites=("01",),
         p_male=0.87, age_mean=29.0, age_sd=7.0,
-        placebo_effect=0.0, emax=0.44, ed50=0.0, default_cell_dose=1.0,
-        u_sd=0.35, tau_on_days=4.0, plateau_days=10.0, tau_off_days=48.0,
-        activity_shift=0.25,
+        activity_shift=-0.2, activity_sd=0.4, sd_subj_scale=0.3, item_noise_scale=2.6, visit_sd=1.0, ar_rho=0.0,
+        item_overrides={"CRP": {"sd_subj": 0.4, "sens": -1.6}},
+        placebo_effect=0.0, emax=0.30, ed50=0.0, default_cell_dose=1.0, u_sd=0.1,
+        tau_on_days=4.0, plateau_days=10.0, tau_off_days=5.0, tau_off_sd=2.2,
+        persistent_effect=0.12, persistent_sd=0.1,
         dropout_fraction=0.0, p_missed_visit=0.0, p_not_dosed=0.0, p_missed_infusion=0.0,
         p_major_deviation=0.0, p_rescue=0.0, ae_rate_scale=0.0, p_pretreatment_ae=0.0,
         accrual_days_mean=6.0,

@@ -18,16 +18,17 @@ from scipy.special import expit
 
 
 def compute_effect_profile(t: np.ndarray, admin_days: np.ndarray, tau_on: float, plateau: float,
-                           tau_off: float) -> np.ndarray:
+                           tau_off) -> np.ndarray:
     """g(t) in [0, 1] for days ``t`` (N, V) since first administration; ``admin_days`` (N, K), NaN = not given."""
     g = np.zeros(t.shape)
+    tau_off = np.broadcast_to(np.asarray(tau_off, dtype=float), t.shape[:1])
     for k in range(t.shape[1]):
         tk = t[:, k][:, None]
         past = np.where(admin_days <= tk, admin_days, -np.inf)
         last = past.max(axis=1) if past.shape[1] else np.full(t.shape[0], -np.inf)
         ok = np.isfinite(last) & (t[:, k] >= 0)
         s = t[:, k] - np.where(ok, last, 0.0)
-        hold = np.where(s <= plateau, 1.0, np.exp(-(s - plateau) / tau_off))
+        hold = np.exp(-np.maximum(s - plateau, 0.0) / tau_off)
         rise = 1 - np.exp(-(t[:, k] + 1) / tau_on)
         g[:, k] = np.where(ok, rise * hold, 0.0)
     return g
