@@ -59,18 +59,26 @@ def build_patterns(x: np.ndarray, y: np.ndarray, subject_code: np.ndarray, visit
     order = np.lexsort((visit_code, subject_code))
     subj = subject_code[order]
     starts = np.flatnonzero(np.r_[True, subj[1:] != subj[:-1]])
-    ends = np.r_[starts[1:], len(subj)]
-    keys: dict[tuple, list[int]] = {}
-    for s, e in zip(starts, ends):
-        rows = order[s:e]
-        key = (int(cov_group[rows[0]]), tuple(visit_code[rows].tolist()))
-        keys.setdefault(key, []).append(s)
+    counts = np.diff(np.r_[starts, len(subj)])
+    # pattern key per subject: covariance group and the set of observed visits
+    grp = cov_group[order][starts].astype(np.int64)
+    if n_visits <= 62:
+        bits = np.left_shift(np.int64(1), visit_code[order].astype(np.int64))
+        keys = np.stack([grp, np.add.reduceat(bits, starts)], axis=1)
+        _, inverse = np.unique(keys, axis=0, return_inverse=True)
+    else:
+        labels = [(int(g), tuple(visit_code[order][s:s + c])) for g, s, c in zip(grp, starts, counts)]
+        lookup = {k: i for i, k in enumerate(sorted(set(labels)))}
+        inverse = np.array([lookup[k] for k in labels])
+    inverse = np.asarray(inverse).reshape(-1)
     z_all = np.column_stack([x, y])
     patterns = []
-    for (grp, vis), subject_starts in sorted(keys.items()):
-        o = len(vis)
-        idx = np.array([order[s:s + o] for s in subject_starts])
-        patterns.append(Pattern(group=grp, visits=np.array(vis), z=z_all[idx], rows=idx,
+    for k in range(int(inverse.max()) + 1):
+        members = np.flatnonzero(inverse == k)
+        o = int(counts[members[0]])
+        idx = order[starts[members][:, None] + np.arange(o)[None, :]]
+        vis = visit_code[idx[0]]
+        patterns.append(Pattern(group=int(grp[members[0]]), visits=np.asarray(vis, int), z=z_all[idx], rows=idx,
                                 subjects=subject_code[idx[:, 0]]))
     return patterns
 

@@ -71,11 +71,13 @@ class MmrmFit:
             scores = lik.residual_products(self.beta, self.theta)
             self.vcov_beta = compute_empirical_covariance(ev.phi, scores)
         x = design.x
-        codes = pd.Series(subject_codes)
-        between = [j for j in range(self.p)
-                   if (pd.Series(x[:, j]).groupby(codes).nunique() <= 1).all()]
+        codes = np.asarray(subject_codes)
+        first = np.zeros(codes.max() + 1, dtype=int)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]          # first row of each subject
+        varies = np.any(x != x[first[codes]], axis=0)              # column changes within a subject
+        between = [j for j in range(self.p) if not varies[j]]
         self._between_cols = between
-        rank_b = np.linalg.matrix_rank(x[:, between]) if between else 0
+        rank_b = np.linalg.matrix_rank(x[first][:, between]) if between else 0
         self._df_between = self.n_subjects - rank_b
         self._df_within = self.n_obs - self.p - self._df_between
 
