@@ -153,7 +153,7 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
     references = dict(references or {})
     if reference is not None and group is not None:
         references[group] = reference
-    factors = make_factors(data, group=group, visit=visit, covariates=covariates,
+    factors = make_factors(used, group=group, visit=visit, covariates=covariates,
                            visit_covariates=visit_covariates, references=references,
                            reference_level=reference_level, visit_levels=visit_levels,
                            group_levels=group_levels)

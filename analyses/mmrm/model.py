@@ -231,8 +231,9 @@ class MmrmFit:
         return pd.DataFrame(rows)
 
     def tidy(self, analysis_id=None, endpoint=None, population=None, weights: str = "equal",
-             reference=None, level=None) -> pd.DataFrame:
-        """Result rows (analyses/results.py): lsmean per group/visit, lsmean_difference vs reference."""
+             reference=None, level=None, include_type3: bool = False) -> pd.DataFrame:
+        """Result rows (analyses/results.py): lsmean per group/visit, lsmean_difference vs
+        reference; with ``include_type3`` also one f_test row per model effect (label = effect)."""
         level = self.level if level is None else level
         method = (f"MMRM {self.covariance_used.upper()} {'REML' if self.reml else 'ML'}, "
                   f"df={self.df_method}, vcov={self.vcov_method}")
@@ -250,4 +251,9 @@ class MmrmFit:
                              "se": r["se"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
                              "df": r["df"], "p_value": r["p_value"], "n": r["n"],
                              "n_comparator": r["n_comparator"]})
+        if include_type3:
+            for r in self.type3().to_dict("records"):
+                rows.append({**common, "statistic": "f_test", "estimate": r["F"], "df": r["den_df"],
+                             "p_value": r["p_value"], "n": self.n_subjects, "label": r["effect"],
+                             "num_df": r["num_df"]})
         return tidy_frame(rows)

@@ -186,6 +186,8 @@ def test_tidy_rows_follow_results_contract(sim):
     assert (tidy.statistic == "lsmean").sum() == 8 and (tidy.statistic == "lsmean_difference").sum() == 4
     diff = tidy[tidy.statistic == "lsmean_difference"]
     assert (diff.comparator == "PBO").all() and (diff.ci_lower < diff.estimate).all()
+    with_f = fit.tidy(include_type3=True)
+    assert set(with_f.loc[with_f.statistic == "f_test", "label"]) == {"arm", "visit", "base", "arm:visit"}
 
 
 def test_visit_covariate_interaction_columns(sim):
@@ -194,6 +196,13 @@ def test_visit_covariate_interaction_columns(sim):
     assert "base" in terms and "base:visitW2" in terms and "base:visitW4" in terms
     t3 = fit.type3().set_index("effect")
     assert t3.loc["base:visit", "num_df"] == 3
+
+
+def test_level_seen_only_in_rows_without_response_is_not_a_model_level(sim):
+    d = sim.copy()
+    d.loc[d.y.isna(), "sex"] = "U"          # only in rows without a response
+    fit = fit_mmrm(d, response="y", subject="id", visit="visit", group="arm", covariates=("sex",))
+    assert "sexU" not in set(fit.coef.term)
 
 
 def test_input_errors(sim):
