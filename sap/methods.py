@@ -91,6 +91,7 @@ class TimeToEventOptions(_Options):
     level: float = Field(0.95, gt=0.5, lt=1.0)
     at_risk_times: tuple[float, ...] = ()
     timepoints: tuple[float, ...] = ()
+    tau: Optional[float] = None
     compare: bool = True
     time_unit: str = "days"
 

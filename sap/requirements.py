@@ -18,8 +18,12 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
     from sap.data import (ColumnSpec, DataRequirements, VisitSchedule, VisitWindow,
                           default_requirements_for_contract)
 
-    base = default_requirements_for_contract(plan.data.required_datasets)
-    columns: list = []
+    if plan.data.contract == "adam":
+        base = _generic_adam_requirements(plan)
+    else:
+        base = default_requirements_for_contract(plan.data.required_datasets)
+    columns: list = [ColumnSpec(ds, col, "any", True) for ds, cols in plan.data.required_columns.items()
+                     for col in cols]
     trt = plan.design.treatment_variable
     columns.append(ColumnSpec("adsl", trt, "character", True))
     alternatives = {"FASFL": ("ITTFL",), "ITTFL": ("FASFL",)}
@@ -30,7 +34,7 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
         columns.append(ColumnSpec("adsl", stratum.variable, "any", True))
     if len(plan.design.phases) > 1:
         columns.append(ColumnSpec("adsl", "PHASE", "any", True))
-    bds = tuple(d for d in ("adqs", "adlb") if d in datasets)
+    bds = tuple(d for d in ("adqs", "adlb") if d in datasets) if plan.data.contract == "msc-adam" else ()
     schedules: list = []
     if bds:
         windows = tuple(VisitWindow(v.avisitn, v.label, v.target_day, v.window[0], v.window[1])
@@ -39,3 +43,15 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
     extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules),
                              subject_key=plan.data.subject_variable)
     return base.merge(extra)
+
+
+def _generic_adam_requirements(plan: Plan):
+    """ADaM core for real data of other studies: ADSL keys, subject integrity and Y/N flags."""
+    from sap.data import AllowedValues, ColumnSpec, DataRequirements, UniqueKey
+    from sap.data.defaults import YES_NO_FLAGS
+
+    subj = plan.data.subject_variable
+    columns = [ColumnSpec("adsl", "STUDYID", "character", True), ColumnSpec("adsl", subj, "character", True)]
+    return DataRequirements(required_datasets=plan.data.required_datasets, columns=tuple(columns),
+                            allowed=tuple(AllowedValues(f, ("Y", "N")) for f in YES_NO_FLAGS),
+                            unique_keys=(UniqueKey("adsl", (subj,)),), subject_key=subj)

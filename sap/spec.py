@@ -301,9 +301,18 @@ class SyntheticSettings(_Model):
 
 
 class DataSettings(_Model):
+    """Which datasets a run needs and which data contract they are checked against.
+
+    ``contract``: ``msc-adam`` is the full contract of DESIGN.md (AS/RA parameters, ranges, visit windows);
+    ``adam`` is the generic ADaM core for plans on other studies' real data (ADSL one row per subject, every
+    subject known to ADSL, Y/N flags, the columns listed in ``required_columns``).
+    """
+
     required_datasets: tuple[str, ...] = ("adsl", "adqs", "adlb", "adae")
     optional_datasets: tuple[str, ...] = ("adex",)
     subject_variable: str = "USUBJID"
+    contract: Literal["msc-adam", "adam"] = "msc-adam"
+    required_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     synthetic: Optional[SyntheticSettings] = None
 
 

@@ -29,9 +29,10 @@ def fmt_n_pct(n: int, denom: int, digits: int = 1) -> str:
 
 
 def fmt_ci(lower, upper, digits: int = 3) -> str:
-    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
-        return "NE"
-    return f"({float(lower):.{digits}f}, {float(upper):.{digits}f})"
+    """'(lower, upper)'; a limit that is not estimable (missing) prints as NE."""
+    def one(v):
+        return "NE" if v is None or pd.isna(v) else f"{float(v):.{digits}f}"
+    return f"({one(lower)}, {one(upper)})"
 
 
 def fmt_p(p) -> str:

@@ -73,8 +73,9 @@ def _summary_table(ctx, analysis, tidy: pd.DataFrame, counts: dict, unit: str, e
     for t in times:
         spec.append((f"Event-free rate at {t:g} {unit} (95% CI)",
                      lambda g, t=t: cell(g, "survival_rate", None, lambda r: est_ci(r, 3), time=t)))
-    spec.append((f"Restricted mean ({unit}) (SE)",
-                 lambda g: cell(g, "rmst", None, lambda r: f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})")))
+    if (tidy["statistic"] == "rmst").any():
+        spec.append((f"Restricted mean ({unit}) (SE)",
+                     lambda g: cell(g, "rmst", None, lambda r: f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})")))
     spec += list(extra_rows)
     for label, fn in spec:
         row = {"Statistic": label}
