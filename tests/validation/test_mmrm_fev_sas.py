@@ -263,6 +263,9 @@ def test_kenward_roger_lsmeans(fev, ref):
         assert row.estimate == pytest.approx(item["estimate"], abs=1e-3)
         assert row.se == pytest.approx(item["se"], abs=2e-4)
         assert abs(row.df - item["df"]) <= 1.1
+    t3 = fit.type3().set_index("effect").loc["ARMCD"]     # SAS Type 3: F 33.37, den df 161
+    assert t3.F == pytest.approx(block["type3_tests"][0]["F"], rel=5e-4, abs=0.006)
+    assert abs(t3.den_df - block["type3_tests"][0]["den_df"]) <= 0.6
 
 
 def test_empirical_sandwich(fev, ref):
@@ -275,3 +278,5 @@ def test_empirical_sandwich(fev, ref):
     assert diff.se == pytest.approx(csv["se"], rel=1e-4)
     assert diff.df == csv["df"] == 195
     assert diff.ci_lower == pytest.approx(csv["lower95"], abs=2e-4)
+    t3 = fit.type3().set_index("effect").loc["ARMCD"]     # SAS Type 3 (empirical): F 35.67, den df 195
+    assert t3.F == pytest.approx(block["type3_tests"][0]["F"], abs=0.006) and t3.den_df == 195
