@@ -181,15 +181,14 @@ def results_document(bundle: RunBundle) -> dict[str, Any]:
         "data": {
             "source": bundle.manifest.get("data_source"),
             "blinded": bundle.blinded,
-            "inputs": bundle.manifest.get("inputs", []),
+            "inputs": [{k: v for k, v in i.items() if k != "path"} for i in bundle.manifest.get("inputs", [])],
         },
         "results": rows,
     }
 
 
-def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "pdf"),
-             randomization: Optional[Path] = None) -> RunBundle:
-    """Run ``plan`` on ``data`` and write every output into ``out_dir`` (which must exist)."""
+def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] = None) -> RunBundle:
+    """Read, check, derive and analyse; return the bundle without writing anything."""
     started = _dt.datetime.now(_dt.timezone.utc)
     loaded = load_data(plan, data)
     ctx = build_context(plan, loaded, randomization=randomization)
@@ -210,13 +209,32 @@ def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "p
         "blinded": ctx.blinded,
         "run_started": started.isoformat(timespec="seconds"),
     }
-    bundle = RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
-                       blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"))
+    return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
+                     blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
+                     data_notes=_data_notes(ctx))
+
+
+def _data_notes(ctx: AnalysisContext) -> list[str]:
+    notes = []
+    dis = ctx.derived.get("score_disagreements")
+    if dis is not None and len(dis):
+        notes.append(f"{len(dis)} sponsor-supplied scores disagree with the scores re-derived from items "
+                     "(see derivation log); the re-derived scores are analysed.")
+    return notes
+
+
+def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "pdf"),
+             randomization: Optional[Path] = None) -> RunBundle:
+    """Run ``plan`` on ``data`` and write every output into ``out_dir`` (which must exist)."""
+    bundle = compute_run(plan, data=data, randomization=randomization)
+    manifest = bundle.manifest
     out_dir = Path(out_dir)
     (out_dir / "plan.json").write_text(canonical_json(plan), encoding="utf-8")
     doc = results_document(bundle)
     (out_dir / "results.json").write_text(json.dumps(doc, indent=1, sort_keys=False, allow_nan=False),
                                           encoding="utf-8")
+    if bundle.derivation_log is not None:
+        (out_dir / "derivation_log.csv").write_text(bundle.derivation_log.to_csv(index=False), encoding="utf-8")
     from reports import render_run
 
     render_run(bundle, out_dir, formats=tuple(formats))

@@ -23,3 +23,13 @@ def cdiscpilot_dir() -> Path:
     if not CDISCPILOT_DIR.is_dir():
         pytest.skip(f"CDISC pilot data not present at {CDISCPILOT_DIR}")
     return CDISCPILOT_DIR
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/*.json from the current code (review the diff before committing)")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))
