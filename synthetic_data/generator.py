@@ -85,7 +85,11 @@ class Trial:
 
 # --------------------------------------------------------------------------- enrolment
 def _enrol(plan: Plan, p: SynthParams, n: int | None, rng: np.random.Generator) -> tuple[pd.DataFrame, str | None]:
-    sizes = phase_sizes(plan, n if n is not None else (plan.data.synthetic.n if plan.data.synthetic else None))
+    if n is None and plan.data.synthetic is not None:
+        n = plan.data.synthetic.n
+    if n is None:
+        n = p.default_n
+    sizes = phase_sizes(plan, n)
     rows = []
     day = 0
     rp2d = None

@@ -152,6 +152,7 @@ class SynthParams:
     # ---- non-infusion regimens (arm id -> (treatment name, dose, unit, first day, interval days, n doses))
     other_regimens: dict = field(default_factory=dict)
     fixed_cell_dose: dict = field(default_factory=dict)  # arm id -> (dose, unit) for flat (not per-kg) doses
+    default_n: int | None = None               # subjects when neither n nor the plan's synthetic n is given
 
     def with_(self, **changes) -> "SynthParams":
         return replace(self, **changes)
@@ -199,8 +200,9 @@ PARAMS: dict[str, SynthParams] = {
         placebo_effect=0.0, arm_effects={"UCMSC": 0.30, "DMARD": 0.32, "COMBO": 0.50},
         plateau_days=60.0, tau_off_days=90.0,
         fixed_cell_dose={"UCMSC": (40.0, "10^6 cells"), "COMBO": (40.0, "10^6 cells")},
-        other_regimens={"DMARD": ("Methotrexate", 15.0, "mg", 0, 7, 52),
-                        "COMBO": ("Methotrexate", 15.0, "mg", 0, 7, 52)},
+        other_regimens={"DMARD": ("Methotrexate (4-weekly dispensing)", 60.0, "mg", 0, 28, 13),
+                        "COMBO": ("Methotrexate (4-weekly dispensing)", 60.0, "mg", 0, 28, 13)},
+        default_n=60,  # frozen data kept small (planned 200)
         dropout_fraction=0.15, rescue_from_day=169,
     ),
 }
