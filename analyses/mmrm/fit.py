@@ -118,7 +118,7 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
              reference=None, references: dict | None = None, reference_level: str = "first",
              visit_levels=None, group_levels=None, fallback=None, optimizers=OPTIMIZERS,
              tol: float = 1e-9, level: float = 0.95, visit_effect: bool = True,
-             group_by_visit: bool = True) -> MmrmFit:
+             group_by_visit: bool = True, weights: str | None = None) -> MmrmFit:
     """Fit an MMRM by (RE)ML and return an :class:`MmrmFit`.
 
     Parameters follow DESIGN.md. Extra options: ``vcov`` ("model", "kenward_roger",
@@ -128,7 +128,8 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
     treatment coding; ``visit_levels``/``group_levels`` (level order); ``fallback`` (covariance
     structures tried in order if the fit fails; default per structure, () to disable);
     ``visit_effect``/``group_by_visit`` (drop the visit main effect / group x visit interaction,
-    e.g. to reproduce ``MODEL y = group``).
+    e.g. to reproduce ``MODEL y = group``); ``weights`` (column of positive observation weights,
+    SAS ``WEIGHT``: Sigma_i = W_i^-1/2 Sigma W_i^-1/2, fitted by rescaling rows by sqrt(w)).
     Rows with a missing response are excluded and counted (``n_rows_excluded``).
     """
     covariates, visit_covariates = tuple(covariates), tuple(visit_covariates)
@@ -146,6 +147,13 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
         raise ValueError("data must be a pandas DataFrame")
     data = data.reset_index(drop=True)
     check_mmrm_data(data, response, subject, visit, group, covariates, visit_covariates)
+    if weights is not None:
+        if weights not in data.columns:
+            raise ValueError(f"weights column {weights!r} not in data")
+        wcol = pd.to_numeric(data[weights], errors="coerce")
+        bad = data.index[data[response].notna() & ~(np.isfinite(wcol) & (wcol > 0))]
+        if len(bad):
+            raise ValueError(f"weights column {weights!r} must be positive and finite; rows {_rows_text(bad)}")
     n_rows_input = len(data)
     used = data.loc[data[response].notna()].reset_index(drop=True)
     if used.empty:
@@ -185,11 +193,17 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
         cov_groups = [None]
         nsub_group = None
     y = used[response].to_numpy(float)
-    patterns = build_patterns(design.x, y, subj_code, vis_code, cov_group, t)
+    x = design.x
+    log_weight_sum = 0.0
+    if weights is not None:
+        wv = used[weights].to_numpy(float)
+        x, y = x * np.sqrt(wv)[:, None], y * np.sqrt(wv)
+        log_weight_sum = float(np.sum(np.log(wv)))
+    patterns = build_patterns(x, y, subj_code, vis_code, cov_group, t)
     p = design.x.shape[1]
 
-    beta_ols = np.linalg.lstsq(design.x, y, rcond=None)[0]
-    resid = y - design.x @ beta_ols
+    beta_ols = np.linalg.lstsq(x, y, rcond=None)[0]
+    resid = y - x @ beta_ols
     starts = []
     for gi in range(len(cov_groups)):
         mask = cov_group == gi
@@ -202,7 +216,7 @@ def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, gro
     result = lik = None
     for name in chain:
         structures = [make_structure(name, t) for _ in cov_groups]
-        lik_try = Likelihood(patterns, structures, p, reml)
+        lik_try = Likelihood(patterns, structures, p, reml, log_weight_sum)
         phi0 = np.concatenate([s.phi_from_sigma(s0) for s, s0 in zip(structures, starts)])
         res = maximize_likelihood(lik_try, phi0, optimizers=optimizers, tol=tol)
         history.append({"covariance": name, "optimizer": res.optimizer, "converged": res.converged,

@@ -101,7 +101,9 @@ class Likelihood:
     Sigma is estimated separately per treatment group). theta is the concatenation.
     """
 
-    def __init__(self, patterns: list[Pattern], structures: list, p: int, reml: bool):
+    def __init__(self, patterns: list[Pattern], structures: list, p: int, reml: bool,
+                 log_weight_sum: float = 0.0):
+        self.log_weight_sum = float(log_weight_sum)   # sum log w (SAS WEIGHT: R = W^-1/2 Sigma W^-1/2)
         self.patterns = patterns
         self.structures = structures
         self.p = p
@@ -188,6 +190,7 @@ class Likelihood:
         beta = phi @ zvz[:p, p]
         rvr = float(zvz[p, p] - zvz[:p, p] @ beta)
         logdet_xvx = 2.0 * float(np.sum(np.log(np.diag(cf[0]))))
+        logdet_v -= self.log_weight_sum
         if self.reml:
             obj = (self.n - p) * LOG2PI + logdet_v + logdet_xvx + rvr
         else:
