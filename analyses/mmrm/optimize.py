@@ -79,7 +79,7 @@ def _newton(lik: Likelihood, theta, tol, max_iter=60):
         wmod = np.where(pos_def, w, np.maximum(np.abs(w), 1e-6 * max(1.0, abs(w).max())))
         step = v @ ((v.T @ g) / wmod)
         crit = float(g @ step)
-        if pos_def and crit < tol:
+        if pos_def and crit < 1e-6 * tol:   # converged; a step past tol costs little (quadratic)
             return theta, ev.objective, crit, True, it
         lam = 1.0
         improved = False
@@ -94,8 +94,8 @@ def _newton(lik: Likelihood, theta, tol, max_iter=60):
                 improved = True
                 break
             lam *= 0.5
-        if not improved:
-            return theta, ev.objective, crit, bool(pos_def and crit < 1e3 * tol), it
+        if not improved:   # no further decrease at machine precision
+            return theta, ev.objective, crit, bool(pos_def and crit < tol), it
         try:
             ev_new = lik.evaluate(cand, gradient=True, hessian=True)
         except (np.linalg.LinAlgError, ValueError):

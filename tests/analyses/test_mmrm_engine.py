@@ -238,3 +238,18 @@ def test_nonconvergence_is_flagged_and_fallback_recorded(sim):
         warnings.simplefilter("error")
         ok = fit_mmrm(sim, **kw)
     assert ok.converged and ok.covariance_used == "us" and len(ok.fallback_history) == 1
+
+
+def test_weights_unit_and_scaled(sim):
+    kw = dict(response="y", subject="id", visit="visit", group="arm", covariates=("base",))
+    plain = fit_mmrm(sim, **kw)
+    unit = fit_mmrm(sim.assign(w=1.0), weights="w", **kw)
+    assert unit.minus2_loglik == pytest.approx(plain.minus2_loglik, abs=1e-8)
+    scaled = fit_mmrm(sim.assign(w=4.0), weights="w", **kw)
+    # R_i = W^-1/2 Sigma W^-1/2: Sigma_hat scales by 4, the fitted R_i, beta, SE and -2LL are unchanged
+    np.testing.assert_allclose(scaled.covariance.to_numpy(), 4 * plain.covariance.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(scaled.coef.estimate, plain.coef.estimate, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(scaled.coef.se, plain.coef.se, rtol=1e-6)
+    assert scaled.minus2_loglik == pytest.approx(plain.minus2_loglik, abs=1e-6)
+    with pytest.raises(ValueError, match="positive"):
+        fit_mmrm(sim.assign(w=0.0), weights="w", **kw)
