@@ -41,3 +41,28 @@ def test_table_14_3_01(week24):
     assert res.dose_response["p_value"] == pytest.approx(0.245, abs=0.0005)
     tidy = res.tidy(analysis_id="T14-3.01", endpoint="ACTOT", population="EFF", visit="Week 24")
     assert list(tidy.statistic) == ["lsmean"] * 3 + ["lsmean_difference"] * 2 + ["f_test"]
+
+
+@pytest.mark.parametrize("weights", ["equal", "proportional"])
+def test_lsmeans_match_emmeans(week24, weights):
+    # tests/validation/r/ancova_cdisc_emmeans.json (R lm + emmeans 1.8.4, weights = "equal"/"proportional"),
+    # made by tests/validation/r/ancova_cdisc_emmeans.R; same least-squares fit, so tolerance 1e-9 relative
+    import json
+    from pathlib import Path
+    ref = json.loads((Path(__file__).resolve().parent / "r" / "ancova_cdisc_emmeans.json").read_text())
+    res = fit_ancova(week24, response="CHG", group="TRTP", covariates=("SITEGR1", "BASE"), reference="Placebo",
+                     dose="TRTPN", weights=weights)
+    ls = res.lsmeans.set_index("group")
+    for item in ref["weights"][weights]["lsmeans"]:
+        row = ls.loc[item["group"]]
+        assert row.estimate == pytest.approx(item["estimate"], rel=1e-9)
+        assert row.se == pytest.approx(item["se"], rel=1e-9)
+        assert row.ci_lower == pytest.approx(item["lower"], rel=1e-9)
+    d = res.contrasts.set_index("group")
+    for item in ref["weights"][weights]["differences"]:
+        row = d.loc[item["contrast"].split(" - ")[0]]
+        assert row.estimate == pytest.approx(item["estimate"], rel=1e-9)
+        assert row.se == pytest.approx(item["se"], rel=1e-9)
+        assert row.p_value == pytest.approx(item["p_value"], rel=1e-7)
+    assert res.dose_response["p_value"] == pytest.approx(ref["dose_slope"]["p_value"], rel=1e-7)
+    assert res.dose_response["estimate"] == pytest.approx(ref["dose_slope"]["estimate"], rel=1e-9)
