@@ -6,11 +6,15 @@ phases, and the visit schedule's windows for the BDS datasets of the contract (A
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 import pandas as pd
 
 from sap.spec import Plan
+
+#: datasets whose records are events: zero rows is valid data (no event occurred), not a missing dataset
+EVENT_DATASETS = ("adae",)
 
 
 def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
@@ -42,7 +46,13 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
         schedules.append(VisitSchedule(datasets=bds, windows=windows))
     extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules),
                              subject_key=plan.data.subject_variable)
-    return base.merge(extra)
+    merged = base.merge(extra)
+    # an event dataset with its columns but no rows means "no events occurred" (e.g. no adverse events)
+    empty_events = {d for d in EVENT_DATASETS if d in datasets and len(datasets[d]) == 0}
+    if empty_events:
+        merged = replace(merged, required_datasets=tuple(d for d in merged.required_datasets
+                                                         if d not in empty_events))
+    return merged
 
 
 def _generic_adam_requirements(plan: Plan):
