@@ -3,8 +3,9 @@
 Adapters (:mod:`sap.adapters`) receive an :class:`AnalysisContext` and one plan analysis; they select the
 population, phase and groups from here so that every analysis uses the same subject sets. ADSL gains four
 columns when the context is built: ``ARMID`` (plan arm id), ``ARMLABEL`` (display label), ``ARMORD``
-(order in the plan) and ``PHASEID`` (plan phase id). In blinded mode every subject's group is
-"All subjects (blinded)" so nothing by arm can be produced.
+(order in the plan) and ``PHASEID`` (plan phase id). Subjects whose treatment is masked (TRT01P = "BLINDED",
+a blinded data review) form one pooled group, so nothing by randomized arm can be produced; open-label subjects
+(e.g. Phase 1 dose levels) keep their groups.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sap.errors import UserInputError
 from sap.spec import Analysis, Plan
 
 BLINDED_VALUE = "BLINDED"
-BLINDED_GROUP = "All subjects (blinded)"
+BLINDED_GROUP = "Blinded treatment (pooled)"
 
 
 @dataclass
@@ -33,11 +34,13 @@ class AnalysisContext:
     # ------------------------------------------------------------------ groups
     def group_order(self, phase: Optional[str] = None) -> list[str]:
         """Display labels of the treatment groups (plan order), restricted to a phase if given."""
-        if self.blinded:
-            return [BLINDED_GROUP]
         arms = [a for a in self.plan.design.arms if phase is None or a.phase == phase]
-        present = set(self.adsl["ARMLABEL"].dropna())
-        return [a.label for a in arms if a.label in present]
+        frame = self.adsl if phase is None else self.adsl[self.adsl["PHASEID"] == phase]
+        present = set(frame["ARMLABEL"].dropna())
+        order = [a.label for a in arms if a.label in present]
+        if BLINDED_GROUP in present:
+            order.append(BLINDED_GROUP)
+        return order
 
     def reference_group(self, phase: Optional[str] = None) -> Optional[str]:
         """Display label of the comparator arm of the phase (None in blinded mode or without one)."""
@@ -88,7 +91,7 @@ def _flag_column(frame: pd.DataFrame, flag: str, population: str) -> str:
     raise UserInputError(f"adsl: population {population} needs flag column {flag}, which is absent")
 
 
-def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool) -> pd.DataFrame:
+def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool = False) -> pd.DataFrame:
     """Add ARMID/ARMLABEL/ARMORD/PHASEID to ADSL from the plan's arms (matched on the treatment variable).
 
     Every ADSL subject must match an arm of the plan, or be a screen failure with an empty treatment;
@@ -99,22 +102,20 @@ def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool) -> pd.DataFram
         raise UserInputError(f"adsl: treatment variable {trt} (design.treatment_variable) is absent")
     out = adsl.copy()
     values = out[trt].astype("string").str.strip()
-    if blinded:
-        out["ARMID"] = "BLINDED"
-        out["ARMLABEL"] = BLINDED_GROUP
-        out["ARMORD"] = 1
-    else:
-        by_value = {a.data_value: (a.id, a.label, i + 1) for i, a in enumerate(plan.design.arms)}
-        unknown = ~values.isin(list(by_value)) & values.notna() & (values != "")
-        if unknown.any():
-            rows = (np.flatnonzero(unknown.to_numpy()) + 1)[:5]
-            bad = sorted(set(values[unknown].dropna()))[:5]
-            raise UserInputError(
-                f"adsl.{trt}: values {bad} match no arm of plan {plan.id} (rows {', '.join(map(str, rows))}); "
-                f"expected one of {sorted(by_value)}")
-        out["ARMID"] = values.map(lambda v: by_value.get(v, (None,) * 3)[0])
-        out["ARMLABEL"] = values.map(lambda v: by_value.get(v, (None,) * 3)[1])
-        out["ARMORD"] = values.map(lambda v: by_value.get(v, (None,) * 3)[2])
+    masked = (values.str.upper() == BLINDED_VALUE).fillna(False)
+    by_value = {a.data_value: (a.id, a.label, i + 1) for i, a in enumerate(plan.design.arms)}
+    by_value[BLINDED_VALUE] = ("BLINDED", BLINDED_GROUP, len(plan.design.arms) + 1)
+    values = values.mask(masked, BLINDED_VALUE)
+    unknown = ~values.isin(list(by_value)) & values.notna() & (values != "")
+    if unknown.any():
+        rows = (np.flatnonzero(unknown.to_numpy()) + 1)[:5]
+        bad = sorted(set(values[unknown].dropna()))[:5]
+        raise UserInputError(
+            f"adsl.{trt}: values {bad} match no arm of plan {plan.id} (rows {', '.join(map(str, rows))}); "
+            f"expected one of {sorted(by_value)}")
+    out["ARMID"] = values.map(lambda v: by_value.get(v, (None,) * 3)[0])
+    out["ARMLABEL"] = values.map(lambda v: by_value.get(v, (None,) * 3)[1])
+    out["ARMORD"] = values.map(lambda v: by_value.get(v, (None,) * 3)[2])
     phase_of_arm = {a.id: a.phase for a in plan.design.arms}
     phases = plan.design.phases
     if len(phases) == 1:
@@ -122,12 +123,11 @@ def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool) -> pd.DataFram
     elif "PHASE" in out.columns and all(p.data_value for p in phases):
         by_phase_value = {p.data_value: p.id for p in phases}
         out["PHASEID"] = out["PHASE"].astype("string").str.strip().map(by_phase_value)
-        if not blinded:
-            arm_phase = out["ARMID"].map(phase_of_arm)
-            clash = arm_phase.notna() & out["PHASEID"].notna() & (arm_phase != out["PHASEID"])
-            if clash.any():
-                rows = (np.flatnonzero(clash.to_numpy()) + 1)[:5]
-                raise UserInputError(f"adsl.PHASE: phase disagrees with the arm in {trt} (rows {', '.join(map(str, rows))})")
+        arm_phase = out["ARMID"].map(phase_of_arm)
+        clash = arm_phase.notna() & out["PHASEID"].notna() & (arm_phase != out["PHASEID"])
+        if clash.any():
+            rows = (np.flatnonzero(clash.to_numpy()) + 1)[:5]
+            raise UserInputError(f"adsl.PHASE: phase disagrees with the arm in {trt} (rows {', '.join(map(str, rows))})")
     else:
         out["PHASEID"] = out["ARMID"].map(phase_of_arm)
     return out

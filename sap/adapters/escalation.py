@@ -43,8 +43,8 @@ def dose_escalation(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome
     rule = phase.escalation
     subj = ctx.plan.data.subject_variable
     subjects = ctx.population_subjects(analysis.population, phase.id).copy()
-    if ctx.blinded:
-        raise UserInputError("dose escalation needs the dose levels; Phase 1 data cannot be blinded")
+    if (subjects["ARMID"] == "BLINDED").any():
+        raise UserInputError("dose escalation needs each subject's dose level; the escalation phase is masked")
     order_cols = [c for c in ("TRTSDT", "COHORT") if c in subjects.columns]
     subjects = subjects.sort_values(order_cols + [subj], kind="mergesort") if order_cols else subjects
     subjects["DLT"] = subject_dlts(ctx, subjects).map({True: "Y", False: "N"})
