@@ -115,7 +115,15 @@ def compute_restricted_mle(p1: float, n1: float, p2: float, n2: float,
 
     Closed-form root of the likelihood cubic (Miettinen & Nurminen 1985, appendix; Farrington &
     Manning 1990), as used by SAS RISKDIFF(CL=MN). Results are clipped to the feasible region.
+    When both arms have no responders (or both all responders) the likelihood is monotone and the
+    maximum sits on the boundary, which is returned exactly (the cubic loses precision there);
+    otherwise the closed-form root is polished by Newton steps on the profile score.
     """
+    lo, hi = max(0.0, delta), min(1.0, 1.0 + delta)  # feasible range of p1~
+    if p1 == 0.0 and p2 == 0.0:
+        return lo, lo - delta
+    if p1 == 1.0 and p2 == 1.0:
+        return hi, hi - delta
     theta = n2 / n1
     a = 1.0 + theta
     b = -(1.0 + theta + p1 + theta * p2 + delta * (theta + 2.0))
@@ -129,10 +137,26 @@ def compute_restricted_mle(p1: float, n1: float, p2: float, n2: float,
     else:
         cos_arg = min(1.0, max(-1.0, v / u ** 3))
     w = (math.pi + math.acos(cos_arg)) / 3.0
-    pt1 = 2.0 * u * math.cos(w) - b / (3.0 * a)
-    lo, hi = max(0.0, delta), min(1.0, 1.0 + delta)
-    pt1 = min(hi, max(lo, pt1))
+    pt1 = min(hi, max(lo, 2.0 * u * math.cos(w) - b / (3.0 * a)))
+    pt1 = _polish_restricted_mle(pt1, p1 * n1, n1, p2 * n2, n2, delta, lo, hi)
     return pt1, min(1.0, max(0.0, pt1 - delta))
+
+
+def _polish_restricted_mle(pt1, x1, n1, x2, n2, delta, lo, hi):
+    """Up to 3 Newton steps on d loglik / d p1~ (concave), kept only while strictly inside (lo, hi)."""
+    for _ in range(3):
+        q1, q2 = pt1, pt1 - delta
+        if not (lo < pt1 < hi) or min(q1, 1 - q1, q2, 1 - q2) <= 1e-12:
+            break
+        grad = x1 / q1 - (n1 - x1) / (1 - q1) + x2 / q2 - (n2 - x2) / (1 - q2)
+        hess = -(x1 / q1 ** 2 + (n1 - x1) / (1 - q1) ** 2 + x2 / q2 ** 2 + (n2 - x2) / (1 - q2) ** 2)
+        if hess >= 0 or not math.isfinite(grad):
+            break
+        step = pt1 - grad / hess
+        if not (lo < step < hi):
+            break
+        pt1 = step
+    return pt1
 
 
 def compute_score_statistic(delta: float, x1, n1, x2, n2, weights, mn_factor: bool) -> float:
