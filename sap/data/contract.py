@@ -332,7 +332,8 @@ def find_visit_problems(datasets, req: DataRequirements, reported: set) -> list[
 # --------------------------------------------------------------------------- entry point
 def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: DataRequirements) -> list[Problem]:
     """Every problem of ``datasets`` against ``requirements`` (empty list when all is well)."""
-    frames = {str(k).lower(): v for k, v in datasets.items()}
+    frames = {str(k).lower(): v if all(str(c) == str(c).upper() for c in v.columns)
+              else v.rename(columns=lambda c: str(c).upper()) for k, v in datasets.items()}
     problems = find_missing_datasets(frames, requirements)
     columns = find_column_problems(frames, requirements)
     reported = {(p.dataset, p.column) for p in columns if p.rule == "missing_column"}
@@ -348,7 +349,8 @@ def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: D
 def check_contract(datasets: Mapping[str, pd.DataFrame], requirements: DataRequirements) -> None:
     """Raise :class:`DataContractError` listing every problem of ``datasets``; return None if none.
 
-    ``datasets``: frames by dataset name (``LoadedData.datasets``), columns upper-case.
+    ``datasets``: frames by dataset name (``LoadedData.datasets``); names and columns are
+    compared case-insensitively.
     """
     problems = find_contract_problems(datasets, requirements)
     if problems:

@@ -52,6 +52,17 @@ def _read_sas(path: Path, reader, encodings) -> tuple[pd.DataFrame, object, str]
     raise DataReadError(f"{path}: could not be read with any encoding ({'; '.join(errors)})")
 
 
+_XPT_MEMBER_HEADERS = (b"HEADER RECORD*******MEMBER  HEADER RECORD", b"HEADER RECORD*******MEMBV8  HEADER RECORD")
+
+
+def _check_single_member(path: Path) -> None:
+    """A transport file may hold several datasets; pyreadstat reads only the first, so refuse."""
+    data = path.read_bytes()
+    members = sum(data.count(h) for h in _XPT_MEMBER_HEADERS)
+    if members > 1:
+        raise DataReadError(f"{path}: holds {members} datasets; write one dataset per .xpt file")
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     raw = path.read_bytes()
     for encoding in TEXT_ENCODINGS:
@@ -86,6 +97,8 @@ def read_dataset_with_info(path: str | Path, *, dataset: str | None = None) -> t
             raise DataReadError(f"{path}: not a readable parquet file ({exc})") from exc
         encoding = "utf-8"
     else:
+        if fmt == "xpt":
+            _check_single_member(path)
         reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
         encodings = XPT_ENCODINGS if fmt == "xpt" else SAS7BDAT_ENCODINGS
         raw, meta, encoding = _read_sas(path, reader, encodings)

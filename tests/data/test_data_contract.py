@@ -300,3 +300,10 @@ def test_requirements_objects():
     assert [r.hi for r in wider.ranges if r.paramcd == "BASDAI1"] == [100]
     assert [a.values for a in wider.allowed if a.column == "SAFFL"] == [("Y",)]
     assert len(wider.ranges) == len(base.ranges) and len(wider.unique_keys) == len(base.unique_keys)
+
+
+def test_dataset_and_column_names_case_insensitive():
+    data = {k.upper(): v.rename(columns=str.lower) for k, v in _data().items()}
+    check_contract(data, _requirements())
+    data["ADQS"].loc[12, "aval"] = 11.0
+    assert _only(_problems(data), "out_of_range").rows == (13,)

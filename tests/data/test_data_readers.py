@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sap.data import (DataReadError, read_data_folder, read_dataset, read_dataset_with_info,
                       sha256_file)
@@ -37,7 +39,10 @@ def _expected() -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path, fmt: str) -> None:
-    if fmt == "csv":
+    if fmt == "xpt5":  # SAS transport version 5, the FDA submission format
+        pyreadstat.write_xport(frame, str(path), table_name="ADQS", file_format_version=5,
+                               column_labels={"USUBJID": "Unique Subject Identifier"})
+    elif fmt == "csv":
         frame.to_csv(path, index=False)
     elif fmt == "parquet":
         frame.to_parquet(path, index=False)
@@ -46,17 +51,17 @@ def _write(frame: pd.DataFrame, path, fmt: str) -> None:
                                column_labels={"USUBJID": "Unique Subject Identifier"})
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "xpt"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xpt", "xpt5"])
 def test_round_trip(tmp_path, fmt):
-    path = tmp_path / f"adqs.{fmt}"
+    path = tmp_path / f"adqs.{fmt[:3] if fmt.startswith('xpt') else fmt}"
     _write(_raw_frame(), path, fmt)
     frame, info = read_dataset_with_info(path)
     pd.testing.assert_frame_equal(frame, _expected(), check_dtype=True)
     assert info.rows == 4 and info.columns == tuple(_expected().columns)
     assert info.date_columns == ("TRTSDT",)
-    assert info.encoding == "utf-8" and info.format == fmt and info.dataset == "adqs"
+    assert info.encoding == "utf-8" and info.format == path.suffix[1:] and info.dataset == "adqs"
     assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    if fmt == "xpt":
+    if fmt.startswith("xpt"):
         assert info.column_labels["USUBJID"] == "Unique Subject Identifier"
 
 
@@ -200,3 +205,40 @@ def test_read_list_and_mapping(tmp_path):
         read_data_folder({"adsl": folder / "adsl.csv", "ADSL": folder / "adsl.csv"})
     with pytest.raises(DataReadError, match="not a folder"):
         read_data_folder(tmp_path / "nowhere")
+
+
+def test_xpt_with_two_datasets_is_refused(tmp_path):
+    """pyreadstat silently misreads a multi-dataset transport file (v5: header records come back
+    as rows; v8: first member only); refusing keeps data from being dropped or invented."""
+    lengths = []
+    for version, member in ((5, b"HEADER RECORD*******MEMBER "), (8, b"HEADER RECORD*******MEMBV8 ")):
+        first, second = tmp_path / "a.xpt", tmp_path / "b.xpt"
+        pyreadstat.write_xport(pd.DataFrame({"USUBJID": ["S1"]}), str(first), table_name="ADSL",
+                               file_format_version=version)
+        pyreadstat.write_xport(pd.DataFrame({"USUBJID": ["S2"]}), str(second), table_name="ADAE",
+                               file_format_version=version)
+        tail = second.read_bytes()
+        both = tmp_path / "adsl.xpt"
+        both.write_bytes(first.read_bytes() + tail[tail.index(member):])
+        misread = pyreadstat.read_xport(str(both))[0]  # no error: the silent loss guarded against
+        assert misread["USUBJID"].tolist() != ["S1", "S2"]
+        lengths.append(len(misread))
+        with pytest.raises(DataReadError, match="holds 2 datasets"):
+            read_dataset(both)
+    assert lengths == [361, 1]  # pyreadstat 1.3.7: v5 header records become rows; v8 first member only
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=" .abcXYZ-\u00e9", max_size=8), min_size=1, max_size=6))
+def test_text_cleaning_property(tmp_path_factory, values):
+    """Any text value comes back stripped; blanks-only and a lone '.' come back missing (csv and xpt)."""
+    folder = tmp_path_factory.mktemp("prop")
+    frame = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(len(values))], "TXT": values})
+    expected = [np.nan if v.strip() in ("", ".") else v.strip() for v in values]
+    for fmt in ("csv", "xpt"):
+        path = folder / f"x.{fmt}"
+        _write(frame, path, fmt)
+        got = read_dataset(path)["TXT"].tolist()
+        assert len(got) == len(values)
+        for g, e in zip(got, expected):
+            assert (pd.isna(g) and pd.isna(e)) or g == e, (fmt, values, got)
