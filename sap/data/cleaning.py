@@ -69,7 +69,10 @@ def clean_frame(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, tuple[s
                 stripped = col.where(col.isna(), col.str.strip())
                 col = stripped.where(~stripped.isin(_MISSING_TEXT) & stripped.notna(), np.nan)
             elif len(present) and _is_dates(present):
-                col = pd.to_datetime(col).astype("datetime64[ns]")
+                try:
+                    col = pd.to_datetime(col).astype("datetime64[ns]")
+                except (pd.errors.OutOfBoundsDatetime, ValueError) as exc:
+                    raise DataReadError(f"{source}: column {name}: dates out of range ({exc})") from exc
         elif pd.api.types.is_datetime64_any_dtype(col.dtype) and getattr(col.dtype, "tz", None) is None:
             col = col.astype("datetime64[ns]")
         columns[name] = col
