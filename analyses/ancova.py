@@ -165,7 +165,7 @@ def fit_ancova(data: pd.DataFrame, *, response: str, group: str, covariates=(), 
     if dose:
         if not pd.api.types.is_numeric_dtype(used[dose]):
             raise ValueError(f"dose column {dose!r} is not numeric")
-        if (used.groupby(group)[dose].nunique() > 1).any():
+        if (used.groupby(group, observed=True)[dose].nunique() > 1).any():
             raise ValueError(f"dose column {dose!r} is not constant within {group!r}")
         dterms = [f'Q("{dose}")'] + terms[1:]
         dmodel = smf.ols(f'Q("{response}") ~ ' + " + ".join(dterms), data=used).fit()
