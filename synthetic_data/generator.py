@@ -258,9 +258,41 @@ def _schedule_admin(plan: Plan, p: SynthParams, arm_id: str, dose: float, rng: n
 # --------------------------------------------------------------------------- main
 def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = False) -> dict[str, pd.DataFrame]:
     """Simulate the plan's trial; returns ``{"adsl", "adqs", "adlb", "adae", "adex"}`` (+
-    ``"randomization"`` when ``blinded``: then Phase 2 TRT01P/TRT01A are ``"BLINDED"``)."""
+    ``"randomization"`` when ``blinded``: then Phase 2 TRT01P/TRT01A are ``"BLINDED"``).
+
+    A plan with a calibration target (``SynthParams.calibration_target``, e.g. wang2013) is simulated
+    as a pool of ``calibration_pool_factor * n`` candidates from which :func:`calibrate` keeps ``n``."""
     plan = load_plan(plan_id)
     p = params_for(plan.id)
+    if p.calibration_target is None:
+        out, _ = _simulate(plan, p, seed, n)
+    else:
+        out, _ = calibrate(plan, p, seed, n)
+    if blinded:
+        from .blinding import blind
+        out = blind(plan, out)
+    return out
+
+
+def calibrate(plan: Plan, p: SynthParams, seed: int, n: int | None = None):
+    """``(datasets, selection)``: ``n`` subjects chosen from a simulated pool so that the package's summary
+    matches ``p.calibration_target`` (:mod:`synthetic_data.calibration`; single-arm plans only)."""
+    from .calibration import compute_subject_statistics, select_calibrated
+    from .subsetting import subset_subjects
+
+    if len(plan.design.phases) != 1 or plan.design.phases[0].kind != "single_arm":
+        raise ValueError(f"plan {plan.id}: calibration by subject selection needs a single-arm, single-phase design")
+    if n is None:
+        n = plan.data.synthetic.n if plan.data.synthetic is not None and plan.data.synthetic.n else p.default_n
+    if n is None:
+        raise ValueError(f"plan {plan.id}: no number of subjects (pass n or set data.synthetic.n)")
+    pool, entry = _simulate(plan, p, seed, int(n) * p.calibration_pool_factor)
+    selection = select_calibrated(compute_subject_statistics(plan, pool), int(n), p.calibration_target)
+    return subset_subjects(pool, selection.index, entry), selection
+
+
+def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
+    """Datasets of one simulated trial and each subject's enrolment date (ADSL order)."""
     streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(STREAMS)))))
     need = required_parameters(plan)
     params = list(need)
@@ -437,7 +469,4 @@ def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = Fals
     deviation = streams["misc"].random(nsub) < p.p_major_deviation
     adsl = build_adsl(trial, pool, strata_values, rp2d, deviation, ady)
     out = {"adsl": adsl, "adqs": adqs, "adlb": adlb, "adae": adae, "adex": adex}
-    if blinded:
-        from .blinding import blind
-        out = blind(plan, out)
-    return out
+    return out, trial.start + trial.entry_day.astype("timedelta64[D]")
