@@ -1,0 +1,289 @@
+"""The results report (report.qmd): the plan's output catalogue in clinical-study-report order.
+
+Sections follow the CSR (disposition, baseline, exposure, efficacy, safety, dose escalation, reproduction);
+inside a section, outputs keep the catalogue order. Every table carries its catalogue number and title as
+caption, the analysis population, the display tables' column headers (with N per column), their footnotes,
+the catalogue footnote and the analysis notes; each display table is also written to
+``tables/<output id>_<n>.csv``. Figures are drawn from the outcomes' ``figure_data`` and written to
+``figures/<output id>.png`` (+ .svg). Nothing is computed here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reports import figures as figs
+from reports.blocks import (BLINDED_LABEL, TablePart, bullets, figure_block, frame_table, heading, labelled,
+                            note_block, paragraph, table_block)
+from reports.reproduction import summarize_reproduction
+from reports.tables import write_table_csv
+from reports.text import safe_filename
+
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("disposition", "Subject disposition and analysis populations"),
+    ("baseline", "Demographics and baseline characteristics"),
+    ("exposure", "Exposure to study treatment"),
+    ("efficacy", "Efficacy"),
+    ("safety", "Safety"),
+    ("escalation", "Dose escalation"),
+    ("reproduction", "Reproduction of the published results"),
+)
+
+
+@dataclass
+class Assets:
+    """Files written while composing a document (tables/*.csv, figures/*)."""
+
+    paths: list[Path] = field(default_factory=list)
+
+
+def display_number(output) -> str:
+    """The printed number of an output: its id without a leading kind letter ('F14.2.1' -> '14.2.1')."""
+    oid = output.id
+    if len(oid) > 1 and oid[0] in "FTLftl" and oid[1].isdigit():
+        return oid[1:]
+    return oid
+
+
+def output_caption(output, blinded: bool) -> str:
+    """'Table 14.1.1: Subject disposition' (+ the blinded label)."""
+    kind = {"table": "Table", "figure": "Figure", "listing": "Listing"}[output.kind]
+    caption = f"{kind} {display_number(output)}: {output.title}"
+    return f"{caption} [{BLINDED_LABEL}]" if blinded else caption
+
+
+def population_text(plan, population_id: str | None) -> str:
+    """'Full analysis set (FAS)' for a population id."""
+    if not population_id:
+        return "not specified"
+    try:
+        return f"{plan.population(population_id).label} ({population_id})"
+    except StopIteration:
+        return population_id
+
+
+def _output_population(plan, output, outcomes) -> str:
+    pops = [output.population] if output.population else []
+    if not pops:
+        pops = list(dict.fromkeys(o.population for a in output.analyses if (o := outcomes.get(a))))
+    return "; ".join(population_text(plan, p) for p in pops) or "not specified"
+
+
+def _analysis_population(plan, analysis_id, outcomes, default: str | None) -> str | None:
+    outcome = outcomes.get(analysis_id)
+    pop = outcome.population if outcome is not None else None
+    return pop if pop and pop != default else None
+
+
+def _multiplicity_note(plan, output) -> list[str]:
+    family = {h.analysis for h in plan.multiplicity.family}
+    if family and set(output.analyses) == family:
+        order = "; ".join(f"{i}. {h.label}" for i, h in enumerate(plan.multiplicity.family, start=1))
+        return [f"Multiplicity ({plan.multiplicity.strategy.replace('_', ' ')}, alpha = "
+                f"{plan.multiplicity.alpha:g}): {order}. {plan.multiplicity.text}"]
+    return []
+
+
+def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets, *, blinded: bool) -> str:
+    """A catalogue table: caption, population, each analysis' display tables, footnotes and notes."""
+    caption = output_caption(output, blinded)
+    parts, notes, missing = [], [], []
+    for analysis_id in output.analyses:
+        outcome = outcomes.get(analysis_id)
+        if outcome is None:
+            missing.append(f"Analysis {analysis_id} was not part of this run; no result is shown for it.")
+            continue
+        other_pop = _analysis_population(plan, analysis_id, outcomes, output.population)
+        if outcome.not_estimable:
+            reason = "; ".join(outcome.notes) or "no reason recorded"
+            missing.append(f"{outcome.title} ({analysis_id}): not estimable. {reason}")
+            continue
+        for i, dt in enumerate(outcome.tables):
+            title = dt.title or outcome.title
+            if other_pop:
+                title = f"{title} \u2014 population: {population_text(plan, other_pop)}"
+            show_title = title if (len(output.analyses) > 1 or len(outcome.tables) > 1
+                                   or title != output.title) else None
+            if blinded and show_title:
+                show_title = f"{show_title} [{BLINDED_LABEL}]"
+            parts.append(TablePart(dt, show_title))
+        if not outcome.tables:
+            missing.append(f"{outcome.title} ({analysis_id}): the analysis produced no display table.")
+        notes += [f"{analysis_id}: {n}" for n in outcome.notes]
+    lines = [f"Population: {_output_population(plan, output, outcomes)}. N = number of subjects in the "
+             f"population per column."]
+    if blinded:
+        lines.append(f"{BLINDED_LABEL}: results are not shown by treatment arm.")
+    for n, part in enumerate(parts, start=1):
+        assets.paths.append(write_table_csv(part.table, out_dir / "tables" / f"{safe_filename(output.id)}_{n}.csv"))
+    footer = ([output.footnote] if output.footnote else []) + _multiplicity_note(plan, output) + notes + missing
+    if not parts:
+        return note_block(caption, lines + footer)
+    return table_block(parts, block_id=f"out-{output.id}", caption=caption, lines=lines, notes=footer)
+
+
+def _endpoint(plan, analysis):
+    try:
+        return plan.endpoint(analysis.endpoint) if analysis.endpoint else None
+    except StopIteration:
+        return None
+
+
+def figure_labels(plan, kind: str, analysis_id: str) -> tuple[str, str]:
+    """(value axis label, time axis label) for a figure from the analysis' endpoint and options."""
+    try:
+        analysis = plan.analysis(analysis_id)
+    except StopIteration:
+        return "Value", "Time"
+    ep = _endpoint(plan, analysis)
+    name = ep.label if ep else analysis.title
+    unit = f" ({ep.unit})" if ep is not None and ep.unit else ""
+    value = str(analysis.options.get("value", "CHG"))
+    time_unit = str(analysis.options.get("time_unit", (ep.unit if ep and ep.unit else "weeks")))
+    if kind == "mean_change":
+        prefix = "LS mean" if analysis.method in ("mmrm", "ancova") else "Mean"
+        what = {"CHG": "change from baseline in", "PCHG": "percent change from baseline in",
+                "AVAL": ""}.get(value, "")
+        return f"{prefix} {what} {name}{unit if value != 'PCHG' else ' (%)'}, 95% CI".replace("  ", " "), "Visit"
+    if kind == "response_rates":
+        return f"{name}: responders (%), 95% CI", "Visit"
+    if kind == "km":
+        if analysis.method == "response_duration":
+            return "Probability of remaining in response", f"Time since onset of response ({time_unit})"
+        if analysis.method == "time_to_response":
+            return "Probability of not yet having responded", f"Time since first infusion ({time_unit})"
+        return "Event-free probability", f"Time ({time_unit})"
+    if kind == "forest":
+        phase = plan.design.phase(analysis.phase) if analysis.phase else None
+        if phase is not None and phase.reference_arm:
+            ref = plan.design.arm(phase.reference_arm).label
+            exp = [plan.design.arm(a).label for a in phase.arms if a != phase.reference_arm]
+            return f"Difference in {name} proportion, {' / '.join(exp)} minus {ref} (95% CI)", ""
+        return f"Difference in {name} proportion (95% CI)", ""
+    if kind == "swimmer":
+        return "", f"Study week ({time_unit})" if time_unit != "weeks" else "Study week"
+    return f"{name}{unit}", "Visit"
+
+
+def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets, *, blinded: bool) -> str:
+    """A catalogue figure: one image per analysis with figure data, numbered caption, notes."""
+    caption = output_caption(output, blinded)
+    notes = [output.footnote] if output.footnote else []
+    notes.insert(0, f"Population: {_output_population(plan, output, outcomes)}.")
+    kind = output.figure
+    if kind is None:
+        return note_block(caption, notes + ["The catalogue entry names no figure type."])
+    produced, problems = [], []
+    for analysis_id in output.analyses:
+        outcome = outcomes.get(analysis_id)
+        if outcome is None:
+            problems.append(f"Analysis {analysis_id} was not part of this run.")
+            continue
+        if outcome.not_estimable:
+            problems.append(f"{analysis_id}: not estimable. {'; '.join(outcome.notes)}")
+            continue
+        value_label, time_label = figure_labels(plan, kind, analysis_id)
+        try:
+            fig = figs.build_figure(kind, outcome.figure_data, value_label=value_label, time_label=time_label,
+                                    pooled=blinded)
+        except KeyError as exc:
+            problems.append(f"{analysis_id}: no figure data {exc} for a {kind.replace('_', ' ')} figure.")
+            continue
+        produced.append((analysis_id, outcome, fig))
+    if not produced:
+        return note_block(caption, notes + problems)
+    out = []
+    for k, (analysis_id, outcome, fig) in enumerate(produced, start=1):
+        suffix = "" if len(produced) == 1 else f"_{k}"
+        stem = out_dir / "figures" / f"{safe_filename(output.id)}{suffix}"
+        paths = figs.save_figure(fig, stem)
+        assets.paths += paths
+        cap = caption if len(produced) == 1 else f"{caption} ({outcome.title})"
+        extra = notes + [f"{analysis_id}: {n}" for n in outcome.notes] + (problems if k == len(produced) else [])
+        out.append(figure_block(f"figures/{paths[0].name}", cap, notes=extra))
+    return "\n".join(out)
+
+
+def catalogue_frame(plan, outcomes, *, blinded: bool) -> pd.DataFrame:
+    """The list of tables and figures with the population and whether each was produced."""
+    rows = []
+    for o in plan.outputs:
+        found = [outcomes.get(a) for a in o.analyses]
+        if o.analyses and all(f is None for f in found):
+            status = "not run"
+        elif any(f is not None and f.not_estimable for f in found):
+            status = "partly not estimable" if any(f is not None and not f.not_estimable for f in found) \
+                else "not estimable"
+        else:
+            status = "shown"
+        kind = {"table": "Table", "figure": "Figure", "listing": "Listing"}[o.kind]
+        rows.append({"Number": f"{kind} {display_number(o)}", "Title": o.title,
+                     "Population": population_text(plan, o.population) if o.population else "",
+                     "Status": status})
+    return pd.DataFrame(rows, columns=["Number", "Title", "Population", "Status"])
+
+
+def reproduction_markdown(plan, outcomes) -> str:
+    """The reproduction table (published value beside this run's value)."""
+    frame = summarize_reproduction(plan, outcomes)
+    n_agree = int((frame["Agrees"] == "yes").sum())
+    intro = paragraph(f"{n_agree} of {len(frame)} published values are reproduced to the published precision "
+                      "(the run's value rounds to the published value). Values are read from this run's result "
+                      "rows by analysis, statistic and visit.")
+    block = table_block([TablePart(frame_table(frame, stub=("Published quantity",)))],
+                        block_id="reproduction", caption="Table R.1: Published results and this run",
+                        notes=["Agrees: |this run - published| <= precision / 2."])
+    return intro + "\n" + block
+
+
+def data_notes_markdown(bundle) -> str:
+    """Data-handling notes and the derivation log (e.g. sponsor scores re-derived from items)."""
+    out = []
+    if bundle.data_notes:
+        out.append(bullets(bundle.data_notes))
+    log = bundle.derivation_log
+    if log is not None and not log.empty:
+        out.append(table_block([TablePart(frame_table(log.reset_index(drop=True)))], block_id="derivation-log",
+                               caption="Derivation log",
+                               lines=[f"{len(log)} record(s) from the endpoint derivations."]))
+    if not out:
+        out.append(paragraph("No data-handling notes were recorded for this run."))
+    return "\n".join(out)
+
+
+def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
+    """Markdown body of report.qmd and the table/figure files written."""
+    plan, outcomes, blinded = bundle.plan, bundle.outcomes, bundle.blinded
+    assets = Assets()
+    out = [heading(1, "About this report", anchor="about")]
+    out.append(paragraph(f"Results of the statistical analysis plan {plan.id} version {plan.version} "
+                         f"({plan.title})."))
+    out.append(labelled("Plan SHA-256", bundle.plan_sha256))
+    out.append(labelled("Data source", str(bundle.manifest.get("data_source", "not recorded"))))
+    if blinded:
+        out.append(labelled(BLINDED_LABEL, "the data were pooled over treatment arms before analysis; no result "
+                            "in this report is shown by arm."))
+    out.append(paragraph("Tables and figures are numbered as in the plan's output catalogue. Column headers "
+                         "give the number of subjects in the analysis population per column (N)."))
+    out.append(table_block([TablePart(frame_table(catalogue_frame(plan, outcomes, blinded=blinded),
+                                                  stub=("Number",)))],
+                           block_id="catalogue", caption="List of tables and figures"))
+    for section, title in SECTIONS:
+        items = [o for o in plan.outputs if o.section == section]
+        if section == "reproduction" and plan.published:
+            pass
+        elif not items:
+            continue
+        out.append(heading(1, title, anchor=f"sec-{section}"))
+        if section == "reproduction" and plan.published:
+            out.append(reproduction_markdown(plan, outcomes))
+        for o in items:
+            if o.kind == "figure":
+                out.append(figure_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
+            else:
+                out.append(table_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
+    out.append(heading(1, "Data handling notes", anchor="data-notes"))
+    out.append(data_notes_markdown(bundle))
+    return "\n".join(out), assets.paths

@@ -1,0 +1,237 @@
+"""The SAP document (sap.qmd) rendered from the plan itself: identification with the plan's SHA-256,
+objectives, design (phases, arms, doses, the 3+3 rule quoted, randomization, blinding, strata), visit
+windows, populations, estimands (ICH E9(R1) attributes), endpoint definitions, analysis methods with options,
+missing data, multiplicity, derivation settings, the plan's notes and the output catalogue (table shells)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
+                            table_block)
+
+STRATEGY_LABELS = {"treatment_policy": "Treatment policy", "composite": "Composite", "hypothetical": "Hypothetical",
+                   "while_on_treatment": "While on treatment", "principal_stratum": "Principal stratum"}
+
+
+def _table(frame: pd.DataFrame, block_id: str, caption: str, *, stub=(), lines=(), notes=()) -> str:
+    return table_block([TablePart(frame_table(frame, stub=stub))], block_id=f"sap-{block_id}", caption=caption,
+                       lines=lines, notes=notes)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _options(options: dict) -> str:
+    return "; ".join(f"{k} = {_fmt(v)}" for k, v in options.items()) or "defaults"
+
+
+def _method_description(method: str) -> str:
+    try:
+        from sap.methods import METHODS
+
+        return METHODS[method][1]
+    except (ImportError, KeyError):
+        return ""
+
+
+def identification(plan, sha256: str) -> str:
+    out = [heading(1, "Identification", anchor="sap-id")]
+    for label, value in (("Plan id", plan.id), ("Version", plan.version), ("Plan SHA-256", sha256),
+                         ("Title", plan.title), ("Indication", plan.indication), ("Sponsor", plan.sponsor),
+                         ("Registration", plan.registration)):
+        if value:
+            out.append(labelled(label, value) + "\n")
+    out.append(paragraph("The SHA-256 is computed over the validated plan as canonical JSON (sorted keys, no "
+                         "whitespace); it identifies this exact version of the plan in every results report."))
+    if plan.source_documents:
+        out.append(labelled("Source documents", ", ".join(plan.source_documents)))
+    return "\n".join(out)
+
+
+def design_section(plan) -> str:
+    d = plan.design
+    out = [heading(1, "Study design", anchor="sap-design"), paragraph(d.summary)]
+    if d.background_therapy:
+        out.append(labelled("Background therapy", d.background_therapy))
+    phases = pd.DataFrame([{"Phase": p.id, "Label": p.label, "Kind": p.kind.replace("_", " "),
+                            "Blinding": p.blinding, "Arms": ", ".join(p.arms),
+                            "Planned N": "" if p.planned_n is None else str(p.planned_n),
+                            "Reference arm": p.reference_arm or ""} for p in d.phases])
+    out.append(_table(phases, "phases", "Study phases", stub=("Phase",)))
+    arms = pd.DataFrame([{"Arm": a.id, "Label": a.label, "Phase": a.phase, "Role": a.role.replace("_", " "),
+                          "Dose": "" if a.dose is None else f"{a.dose:g}", "Unit": a.dose_unit or "",
+                          "Regimen": a.regimen, "Infusion days": ", ".join(map(str, a.infusion_days)),
+                          "Data value": a.data_value} for a in d.arms])
+    out.append(_table(arms, "arms", "Treatment arms and doses", stub=("Arm",),
+                      lines=[f"Treatment variable in the data: {d.treatment_variable}."]))
+    for p in d.phases:
+        out.append(heading(2, p.label, anchor=f"sap-phase-{p.id}"))
+        if p.sample_size_rationale:
+            out.append(labelled("Sample size", p.sample_size_rationale))
+        out.append(labelled("Blinding", p.blinding))
+        if p.escalation:
+            e = p.escalation
+            out.append(labelled("Dose escalation", f"{e.rule} rule; cohorts of {e.cohort_size}, expansion by "
+                                f"{e.expansion_size}; DLT window {e.dlt_window_days} days; dose levels "
+                                f"{', '.join(e.dose_levels)}; MTD requires six subjects: "
+                                f"{'yes' if e.mtd_requires_six else 'no'}; de-escalation: "
+                                f"{'yes' if e.deescalation else 'no'}."))
+            out.append(paragraph("The rule as written in the plan:"))
+            out.append(blockquote(e.text))
+        if p.randomization:
+            r = p.randomization
+            out.append(labelled("Randomization", f"ratio {':'.join(map(str, r.ratio))} "
+                                f"({', '.join(p.arms)}); {r.method}"
+                                + (f"; block size {r.block_size}" if r.block_size else "")
+                                + (f"; strata {', '.join(r.strata)}" if r.strata else "") + "."))
+    if d.strata:
+        strata = pd.DataFrame([{"Variable": s.variable, "Label": s.label, "Levels": "; ".join(s.levels)}
+                               for s in d.strata])
+        out.append(_table(strata, "strata", "Stratification factors", stub=("Variable",)))
+    return "\n".join(out)
+
+
+def schedule_section(plan) -> str:
+    s = plan.schedule
+    out = [heading(1, "Visit schedule and analysis windows", anchor="sap-schedule"), paragraph(s.day_origin)]
+    frame = pd.DataFrame([{"Visit": v.label, "AVISITN": f"{v.avisitn:g}", "Target day": str(v.target_day),
+                           "Window (days)": f"{v.window[0]} to {v.window[1]}",
+                           "Assessments": ", ".join(v.assessments)} for v in s.visits])
+    if not frame["Assessments"].str.len().any():
+        frame = frame.drop(columns="Assessments")
+    out.append(_table(frame, "windows", "Visits and analysis windows", stub=("Visit",),
+                      notes=[f"Window rule ({s.window_rule.replace('_', ' ')}): {s.window_rule_text}"]
+                      if s.window_rule_text else [f"Window rule: {s.window_rule.replace('_', ' ')}."]))
+    return "\n".join(out)
+
+
+def populations_section(plan) -> str:
+    frame = pd.DataFrame([{"Population": f"{p.label} ({p.id})", "Selection": f"{p.dataset.upper()}.{p.flag} = 'Y'"
+                           if p.flag else f"every subject in {p.dataset.upper()}", "Definition": p.definition}
+                          for p in plan.populations])
+    return heading(1, "Analysis populations", anchor="sap-pop") + "\n" + _table(
+        frame, "populations", "Analysis populations", stub=("Population",))
+
+
+def estimands_section(plan) -> str:
+    out = [heading(1, "Estimands", anchor="sap-estimands"),
+           paragraph("Each estimand is described by the attributes of ICH E9(R1): population, treatment "
+                     "condition, variable (endpoint), handling of intercurrent events, and population-level "
+                     "summary.")]
+    with_estimand = [e for e in plan.endpoints if e.estimand is not None]
+    if not with_estimand:
+        out.append(paragraph("The plan defines no estimand."))
+    for ep in with_estimand:
+        est = ep.estimand
+        rows = [("Population", f"{plan.population(est.population).label} ({est.population})"),
+                ("Treatment", est.treatment or "as randomized"), ("Variable", est.variable)]
+        rows += [(f"Intercurrent event: {ie.event}", f"{STRATEGY_LABELS[ie.strategy]} strategy: {ie.handling}")
+                 for ie in est.intercurrent_events]
+        rows.append(("Population-level summary", est.summary))
+        out.append(_table(pd.DataFrame(rows, columns=["Attribute", "Specification"]), f"estimand-{ep.id}",
+                          f"Estimand: {ep.label} ({ep.role})", stub=("Attribute",)))
+    return "\n".join(out)
+
+
+def endpoints_section(plan) -> str:
+    frame = pd.DataFrame([{"Endpoint": f"{e.label} ({e.id})", "Type / role": f"{e.type.replace('_', ' ')} / {e.role}",
+                           "Definition": e.formula or e.derivation.replace("_", " "),
+                           "Unit": e.unit, "Visits (week)": ", ".join(f"{v:g}" for v in e.visits),
+                           "Reference": e.reference} for e in plan.endpoints])
+    return heading(1, "Endpoints", anchor="sap-endpoints") + "\n" + _table(
+        frame, "endpoints", "Endpoint definitions", stub=("Endpoint",),
+        notes=["Definition: the formula of the plan, or the name of the derivation when the plan gives none."])
+
+
+def derivations_section(plan) -> str:
+    d = plan.derivations
+    rows = [(k.replace("_", " "), _fmt(v)) for k, v in d.model_dump().items() if k != "text"]
+    out = [heading(1, "Derivation settings", anchor="sap-derivations")]
+    if d.text:
+        out.append(paragraph(d.text))
+    out.append(_table(pd.DataFrame(rows, columns=["Setting", "Value"]), "derivations", "Derivation settings",
+                      stub=("Setting",)))
+    return "\n".join(out)
+
+
+def analyses_section(plan) -> str:
+    rows = []
+    for a in plan.analyses:
+        rows.append({"Analysis": a.id, "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
+                     "Method": f"{a.method}: {_method_description(a.method)}".rstrip(": "),
+                     "Endpoint": a.endpoint or "", "Population": a.population, "Phase": a.phase or "",
+                     "Options": _options(a.options)})
+    out = [heading(1, "Statistical analysis methods", anchor="sap-analyses"),
+           paragraph("Every analysis names a registered method; its options are validated when the plan is "
+                     "loaded. The implementations cite their references (and the SAS/R equivalents) in the "
+                     "package documentation.")]
+    out.append(_table(pd.DataFrame(rows), "analyses", "Analyses and methods", stub=("Analysis",)))
+    texts = [(a.id, a.text) for a in plan.analyses if a.text]
+    if texts:
+        out.append(bullets(f"{i}: {t}" for i, t in texts))
+    return "\n".join(out)
+
+
+def missing_multiplicity_section(plan) -> str:
+    m, mu = plan.missing_data, plan.multiplicity
+    out = [heading(1, "Missing data", anchor="sap-missing"),
+           labelled("Binary endpoints", {"nri": "non-responder imputation (NRI)",
+                                         "observed_case": "observed cases"}[m.binary]),
+           labelled("Continuous endpoints", m.continuous)]
+    if m.text:
+        out.append(paragraph(m.text))
+    if m.sensitivity:
+        out.append(paragraph("Sensitivity analyses:"))
+        out.append(bullets(m.sensitivity))
+    out.append(heading(1, "Multiplicity", anchor="sap-multiplicity"))
+    out.append(labelled("Strategy", f"{mu.strategy.replace('_', ' ')}, two-sided alpha = {mu.alpha:g}"))
+    out.append(paragraph(mu.text))
+    if mu.family:
+        frame = pd.DataFrame([{"Order": str(i), "Hypothesis": h.label, "Analysis": h.analysis,
+                               "Visit": "" if h.visit is None else plan.visit_label(h.visit)}
+                              for i, h in enumerate(mu.family, start=1)])
+        out.append(_table(frame, "family", "Hypotheses of the multiplicity family", stub=("Order",)))
+    return "\n".join(out)
+
+
+def notes_section(plan) -> str:
+    out = [heading(1, "Choices where the registration was silent", anchor="sap-notes")]
+    out.append(bullets(plan.notes, numbered=True) if plan.notes else paragraph("None."))
+    if plan.published:
+        frame = pd.DataFrame([{"Published quantity": p.label, "Value": f"{p.value:g}", "Precision": f"{p.precision:g}",
+                               "Analysis": p.analysis, "Statistic": p.statistic,
+                               "Visit": "" if p.visit is None else plan.visit_label(p.visit), "Source": p.source}
+                              for p in plan.published])
+        out.append(heading(2, "Published values to be reproduced", anchor="sap-published"))
+        out.append(_table(frame, "published", "Published values", stub=("Published quantity",)))
+    return "\n".join(out)
+
+
+def catalogue_section(plan) -> str:
+    from reports.results_document import display_number, population_text
+
+    frame = pd.DataFrame([{"Number": f"{o.kind.capitalize()} {display_number(o)}", "Title": o.title,
+                           "Population": population_text(plan, o.population) if o.population else "",
+                           "Section": o.section, "Analyses": ", ".join(o.analyses),
+                           "Figure": (o.figure or "").replace("_", " ")} for o in plan.outputs])
+    return heading(1, "Table shells: the output catalogue", anchor="sap-outputs") + "\n" + _table(
+        frame, "catalogue", "Output catalogue", stub=("Number",))
+
+
+def build_sap_body(plan, sha256: str) -> str:
+    """Markdown body of sap.qmd."""
+    objectives = pd.DataFrame([{"Objective": o.id, "Level": o.level, "Text": o.text} for o in plan.objectives])
+    parts = [identification(plan, sha256),
+             heading(1, "Objectives", anchor="sap-objectives") + "\n"
+             + _table(objectives, "objectives", "Objectives", stub=("Objective",)),
+             design_section(plan), schedule_section(plan), populations_section(plan), endpoints_section(plan),
+             estimands_section(plan), derivations_section(plan), analyses_section(plan),
+             missing_multiplicity_section(plan), notes_section(plan), catalogue_section(plan)]
+    return "\n".join(parts)

@@ -1,0 +1,138 @@
+"""Render a hand-built RunBundle of the cg-bm1 plan to HTML and PDF (Pandoc + Typst path) and check the
+documents: captions and catalogue ids in the PDF text, offline HTML, escaping of data text, the SAP's
+SHA-256, the escalation report and the CSV/figure files. Independent of the pipeline."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sap.bundle import AnalysisOutcome, DisplayTable, RunBundle
+from sap.spec import load_plan, plan_sha256
+
+pypdf = pytest.importorskip("pypdf")
+
+XSS = "<script>alert(1)</script>"
+XSS_URL = "<img src=http://evil.example/x.png>"
+ARMS = ("CG-BM1 RP2D", "Placebo")
+
+
+def _outcome(plan, analysis_id, tables=(), figure_data=None, tidy=None, notes=(), not_estimable=False):
+    a = plan.analysis(analysis_id)
+    return AnalysisOutcome(analysis_id=a.id, title=a.title, method=a.method, population=a.population,
+                           endpoint=a.endpoint, tidy=tidy if tidy is not None else pd.DataFrame(),
+                           tables=list(tables), figure_data=figure_data or {}, notes=list(notes),
+                           not_estimable=not_estimable)
+
+
+def _table(title, n_rows=3, wide=False):
+    cols = {"Statistic": [f"Row {i}" for i in range(n_rows)],
+            "CG-BM1 (N=20)": [f"{i + 1} ({5 * (i + 1):.1f}%)" for i in range(n_rows)],
+            "Placebo (N=20)": [f"{i} ({5 * i:.1f}%)" for i in range(n_rows)]}
+    if wide:
+        for k in range(9):
+            cols[f"Week {k} difference (95% CI) (N=40)"] = ["-1.23 (-2.34, -0.12)"] * n_rows
+    return DisplayTable(title=title, frame=pd.DataFrame(cols), footnotes=("Percentages use N as denominator.",),
+                        stub_columns=("Statistic",))
+
+
+def build_bundle(blinded=False):
+    plan = load_plan("cg-bm1")
+    visits = [1, 4, 8, 12, 24]
+    labels = [plan.visit_label(v) for v in visits]
+    outcomes = {}
+    ae = DisplayTable(
+        title="TEAEs by SOC and PT",
+        frame=pd.DataFrame({"SOC": ["Infections", "Infections", "General disorders"],
+                            "Preferred term": [XSS, "Pneumonia", XSS_URL],
+                            "CG-BM1 (N=20)": ["1 (5.0%)", "2 (10.0%)", "3 (15.0%)"],
+                            "Placebo (N=20)": ["0", "1 (5.0%)", "0"]}),
+        footnotes=("MedDRA preferred terms; a subject is counted once per term.",),
+        stub_columns=("Preferred term",), group_column="SOC")
+    outcomes["AE-SOCPT"] = _outcome(plan, "AE-SOCPT", [ae])
+    for aid in ("DISP", "POP", "DEMOG", "EXPO", "AE-OVW", "ASAS20-CMP", "ASAS20-PP", "DLT-RATE"):
+        outcomes[aid] = _outcome(plan, aid, [_table(plan.analysis(aid).title)], notes=["checked"])
+    outcomes["BASDAI-MMRM"] = _outcome(
+        plan, "BASDAI-MMRM", [_table("BASDAI change from baseline: MMRM", n_rows=12, wide=True)],
+        figure_data={"lsmeans": pd.DataFrame({"group": np.repeat(ARMS, 5), "visit": visits * 2,
+                                              "visit_label": labels * 2,
+                                              "estimate": [-0.5, -1.2, -1.8, -2.1, -1.9, -0.2, -0.4, -0.6, -0.7, -0.5],
+                                              "ci_lower": [-1.0, -1.8, -2.5, -2.9, -2.8, -0.7, -1.0, -1.2, -1.4, -1.3],
+                                              "ci_upper": [0.0, -0.6, -1.1, -1.3, -1.0, 0.3, 0.2, 0.0, 0.0, 0.3]})},
+        notes=["Unstructured covariance converged."])
+    outcomes["TNFA-MMRM"] = _outcome(plan, "TNFA-MMRM", not_estimable=True,
+                                     notes=["fewer than 2 subjects with post-baseline values in the placebo arm"])
+    rng = np.random.default_rng(1)
+    outcomes["ASAS20-RATE"] = _outcome(
+        plan, "ASAS20-RATE", [_table("ASAS20 response rate by visit")],
+        figure_data={"rates": pd.DataFrame({"group": np.repeat(ARMS, 5), "visit": visits * 2,
+                                            "visit_label": labels * 2,
+                                            "estimate": [.2, .4, .5, .6, .5, .1, .15, .2, .2, .15],
+                                            "ci_lower": [.06, .19, .27, .36, .27, .01, .03, .06, .06, .03],
+                                            "ci_upper": [.44, .64, .73, .81, .73, .32, .38, .44, .44, .38],
+                                            "n": [20] * 10})})
+    times = np.arange(0, 21, 4.0)
+    km = pd.DataFrame({"group": np.repeat(ARMS, len(times)), "time": np.r_[times, times],
+                       "survival": np.r_[[1, .9, .8, .7, .6, .6], [1, .8, .5, .4, .3, .3]],
+                       "ci_lower": np.r_[[1, .7, .6, .5, .4, .4], [1, .5, .2, .15, .1, .1]],
+                       "ci_upper": np.r_[[1, 1, .95, .9, .8, .8], [1, .95, .8, .7, .6, .6]],
+                       "censored": [False, False, True, False, False, True] * 2})
+    risk = pd.DataFrame({"group": np.repeat(ARMS, 3), "time": [0, 8, 16] * 2, "n_at_risk": [12, 9, 5, 6, 3, 1]})
+    episodes = pd.DataFrame({"subject": [f"S{i:02d}" for i in range(12)], "group": np.repeat(ARMS, 6),
+                             "start": rng.integers(1, 8, 12).astype(float), "end": rng.integers(9, 24, 12).astype(float),
+                             "event": [True, False] * 6, "ongoing": [False, True] * 6})
+    outcomes["DUR-ASAS20"] = _outcome(plan, "DUR-ASAS20", [_table("Duration of ASAS20 response")],
+                                      figure_data={"km_curve": km, "at_risk": risk, "episodes": episodes})
+    subgroups = pd.DataFrame({"subgroup": ["Overall", "Baseline CRP", "Baseline CRP", "Sex", "Sex"],
+                              "level": ["", "< 10", ">= 10", "Male", "Female"],
+                              "estimate": [.4, .35, .45, .38, .5], "ci_lower": [.1, -.05, .02, .05, -.1],
+                              "ci_upper": [.62, .65, .72, .63, .8], "n": [40, 22, 18, 30, 10]})
+    outcomes["ASAS20-CMP"].figure_data["subgroups"] = subgroups
+    traj = pd.DataFrame([{"subject": f"S{i:02d}", "group": ARMS[i % 2], "visit": v,
+                          "value": 6 - 0.1 * v * (i % 2 == 0) + rng.normal(0, .5)} for i in range(10) for v in [0] + visits])
+    outcomes["BASDAI-SUM"] = _outcome(plan, "BASDAI-SUM", [_table("BASDAI by visit")],
+                                      figure_data={"trajectories": traj})
+    esc_tidy = pd.DataFrame([
+        dict(analysis_id="ESC", statistic="decision", group="1.0", estimate=0, n=3, label="escalate", cohort=1,
+             rule="0/3 DLT: escalate"),
+        dict(analysis_id="ESC", statistic="decision", group="2.0", estimate=1, n=3, label="expand", cohort=2,
+             rule="1/3 DLT: expand"),
+        dict(analysis_id="ESC", statistic="decision", group="2.0", estimate=1, n=6, label="escalate", cohort=3,
+             rule="1/6 DLT: escalate"),
+        dict(analysis_id="ESC", statistic="decision", group="2.0", estimate=None, n=6, cohort=None, rule=None,
+             label="recommendation: stop; MTD status: declared; RP2D: 2.0")])
+    outcomes["ESC"] = _outcome(plan, "ESC", [_table("Cohort listing")], tidy=esc_tidy)
+    outcomes["ESC-OC"] = _outcome(plan, "ESC-OC", [_table("Operating characteristics")])
+    manifest = {"plan_id": plan.id, "plan_sha256": plan_sha256(plan), "seed": 20261123,
+                "inputs": [{"name": "adsl", "path": "synthetic_data/frozen/cg-bm1/adsl.csv", "sha256": "a" * 64,
+                            "rows": 58}],
+                "packages": {"numpy": "2.0", "pandas": "2.2"}, "run_started": "2026-11-23T10:00:00Z",
+                "run_finished": "2026-11-23T10:00:30Z", "data_source": "frozen synthetic data"}
+    return RunBundle(plan=plan, plan_sha256=plan_sha256(plan), outcomes=outcomes, manifest=manifest,
+                     blinded=blinded, data_notes=[f"Sponsor BASDAI differs from re-derived score for 1 record {XSS}"])
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from reports import render_run
+
+    out = tmp_path_factory.mktemp("report")
+    paths = render_run(build_bundle(), out, formats=("html", "pdf"), engine="pandoc")
+    return out, paths
+
+
+def pdf_text(path):
+    reader = pypdf.PdfReader(str(path))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_all_documents_written(rendered):
+    out, paths = rendered
+    for name in ("report.qmd", "report.html", "report.pdf", "sap.qmd", "sap.html", "sap.pdf",
+                 "escalation.qmd", "escalation.html", "escalation.pdf"):
+        assert (out / name).is_file(), name
+        assert (out / name) in paths
+    assert not list(out.glob("*.typ"))
