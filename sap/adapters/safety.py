@@ -82,3 +82,56 @@ def ae_special_interest(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOut
     return _outcome(ctx, analysis, summarize_ae_special_interest(ae_data(ctx, analysis), list(opts.terms),
                                                                  title=analysis.title),
                     [f"AEs of special interest (preferred terms): {', '.join(opts.terms)}."])
+
+
+def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+    """Exposure-adjusted incidence rates (:func:`analyses.safety_ae_rate.summarize_ae_incidence_rate`):
+    subjects with a first event per 100 subject-years at risk from first dose to the first event or the end of
+    observation (EOSDT, else TRTEDT), exact Poisson (Garwood) CI."""
+    from analyses.safety_ae_rate import summarize_ae_incidence_rate
+
+    data = ae_data(ctx, analysis)
+    subj = ctx.plan.data.subject_variable
+    adsl = ctx.adsl.copy()
+    end_note = "end of treatment (TRTEDT)"
+    if "EOSDT" in adsl.columns:
+        adsl["_OBSEND"] = pd.to_datetime(adsl["EOSDT"]).fillna(pd.to_datetime(adsl["TRTEDT"]))
+        end_note = "end of study (EOSDT; TRTEDT where EOSDT is missing)"
+    else:
+        adsl["_OBSEND"] = pd.to_datetime(adsl["TRTEDT"])
+    frames, tidy = [], []
+    for by in ("any", "soc"):
+        res = summarize_ae_incidence_rate(data, adsl, by=by, start="TRTSDT", end="_OBSEND", subject=subj)
+        frames.append(res.table().reset_index().rename(columns={res.title if res.title else "index": "Category"}))
+        tidy.append(res.tidy(analysis_id=analysis.id, population=analysis.population))
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.rename(columns={frame.columns[0]: "Category"}).drop_duplicates("Category")
+    notes = ("Cell: subjects with the event / subject-years at risk: rate per 100 subject-years (95% exact Poisson CI).",
+             f"Time at risk from first dose (TRTSDT) to the first event, or to the {end_note} for subjects without it.",
+             population_footnote(ctx, analysis), data_footnote(ctx))
+    table = DisplayTable(analysis.title, frame, footnotes=notes, stub_columns=("Category",))
+    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
+                           pd.concat(tidy, ignore_index=True), tables=[table])
+
+
+def dlt_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+    """DLT rate per dose level among DLT-evaluable subjects with a Clopper-Pearson CI
+    (:func:`analyses.safety_dlt.summarize_dlt_rate`)."""
+    from analyses.safety_dlt import summarize_dlt_rate
+
+    opts = analysis.parsed_options()
+    subjects = ctx.analysis_subjects(analysis)
+    phase_arms = [a for a in ctx.plan.design.arms if analysis.phase is None or a.phase == analysis.phase]
+    adsl = ctx.adsl[ctx.adsl[ctx.plan.data.subject_variable].isin(subjects[ctx.plan.data.subject_variable])].copy()
+    adsl["DOSELVL"] = adsl["ARMLABEL"]
+    adsl["_EVAL"] = "Y"
+    res = summarize_dlt_rate(adsl, ctx.datasets["adae"], dose="DOSELVL", evaluable_flag="_EVAL",
+                             subject=ctx.plan.data.subject_variable,
+                             dose_levels=[a.label for a in phase_arms if a.label in set(adsl["DOSELVL"])],
+                             level=opts.level)
+    frame = res.table().reset_index()
+    notes = ("DLT rate = subjects with at least one DLT (ADAE DLTFL = Y) / DLT-evaluable subjects; exact "
+             "Clopper-Pearson CI.", population_footnote(ctx, analysis), data_footnote(ctx))
+    table = DisplayTable(analysis.title, frame, footnotes=notes, stub_columns=("Dose level",))
+    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
+                           res.tidy(analysis_id=analysis.id, population=analysis.population), tables=[table])
