@@ -192,6 +192,9 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     started = _dt.datetime.now(_dt.timezone.utc)
     loaded = load_data(plan, data)
     ctx = build_context(plan, loaded, randomization=randomization)
+    if data is None:
+        seed = plan.data.synthetic.seed if plan.data.synthetic else None
+        ctx.data_source = f"frozen synthetic data synthetic_data/frozen/{plan.id} (generator seed {seed})"
     outcomes = run_analyses(ctx)
     inputs = [dict(name=name, **info) for name, info in loaded.manifest().items()]
     if randomization is not None:
