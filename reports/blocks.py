@@ -71,7 +71,7 @@ def table_block(parts: Sequence[TablePart], *, block_id: str, caption: str | Non
                 lines: Sequence[str] = (), notes: Sequence[str] = (),
                 layout: TableLayout | None = None) -> str:
     """A captioned table (one or more parts) as a raw HTML block followed by a raw Typst block."""
-    layout = layout or layout_for([p.table for p in parts])
+    layout = layout or (layout_for([p.table for p in parts]) if parts else TableLayout(False, 9.0, False))
     html = [f'<div class="tlg" id="{safe_filename(block_id)}">']
     if caption:
         html.append(html_paragraph(caption, "tlg-caption", strong=True))
@@ -93,6 +93,7 @@ def table_block(parts: Sequence[TablePart], *, block_id: str, caption: str | Non
         typ.append(display_table_typst(part.table, layout, title=part.title))
     typ += [f"#block(above: 0.3em, below: 0.3em)[#text(size: {layout.font_pt - 0.5}pt, {typst_string(n)})]"
             for n in notes]
+    typ.append("#v(1.4em, weak: true)")
     body = "\n".join(typ)
     if layout.landscape:
         body = f"#page(flipped: true)[\n{body}\n]"
@@ -107,10 +108,9 @@ def figure_block(image: str, caption: str, *, notes: Sequence[str] = (), width: 
     return out
 
 
-def note_block(caption: str, lines: Sequence[str]) -> str:
+def note_block(caption: str, lines: Sequence[str], *, block_id: str) -> str:
     """A caption with explanatory lines where a table or figure could not be produced."""
-    out = f"**{escape_markdown(caption)}**\n\n"
-    return out + "".join(paragraph(line) + "\n" for line in lines)
+    return table_block([], block_id=block_id, caption=caption, lines=lines[:1], notes=lines[1:])
 
 
 def page_break() -> str:

@@ -288,10 +288,10 @@ def plot_spaghetti(trajectories: pd.DataFrame, *, ylabel: str, xlabel: str = "Vi
 def save_figure(fig: Figure, stem: Path, *, svg: bool = True) -> list[Path]:
     """Write ``stem``.png (200 dpi) and optionally ``stem``.svg; close the figure; return the paths."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png")]
+    paths = [stem.parent / f"{stem.name}.png"]  # not with_suffix: ids contain dots
     fig.savefig(paths[0], dpi=200, metadata={"Software": None})
     if svg:
-        paths.append(stem.with_suffix(".svg"))
+        paths.append(stem.parent / f"{stem.name}.svg")
         fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths

@@ -120,7 +120,7 @@ def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets,
         assets.paths.append(write_table_csv(part.table, out_dir / "tables" / f"{safe_filename(output.id)}_{n}.csv"))
     footer = ([output.footnote] if output.footnote else []) + _multiplicity_note(plan, output) + notes + missing
     if not parts:
-        return note_block(caption, lines + footer)
+        return note_block(caption, lines + footer, block_id=f"out-{output.id}")
     return table_block(parts, block_id=f"out-{output.id}", caption=caption, lines=lines, notes=footer)
 
 
@@ -174,7 +174,7 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
     notes.insert(0, f"Population: {_output_population(plan, output, outcomes)}.")
     kind = output.figure
     if kind is None:
-        return note_block(caption, notes + ["The catalogue entry names no figure type."])
+        return note_block(caption, notes + ["The catalogue entry names no figure type."], block_id=f"out-{output.id}")
     produced, problems = [], []
     for analysis_id in output.analyses:
         outcome = outcomes.get(analysis_id)
@@ -193,7 +193,7 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
             continue
         produced.append((analysis_id, outcome, fig))
     if not produced:
-        return note_block(caption, notes + problems)
+        return note_block(caption, notes + problems, block_id=f"out-{output.id}")
     out = []
     for k, (analysis_id, outcome, fig) in enumerate(produced, start=1):
         suffix = "" if len(produced) == 1 else f"_{k}"
@@ -211,13 +211,14 @@ def catalogue_frame(plan, outcomes, *, blinded: bool) -> pd.DataFrame:
     rows = []
     for o in plan.outputs:
         found = [outcomes.get(a) for a in o.analyses]
-        if o.analyses and all(f is None for f in found):
-            status = "not run"
-        elif any(f is not None and f.not_estimable for f in found):
-            status = "partly not estimable" if any(f is not None and not f.not_estimable for f in found) \
-                else "not estimable"
-        else:
+        n_shown = sum(f is not None and not f.not_estimable for f in found)
+        n_ne = sum(f is not None and f.not_estimable for f in found)
+        if n_shown == len(found):
             status = "shown"
+        elif n_shown == 0:
+            status = "not estimable" if n_ne else "not run"
+        else:
+            status = f"{n_shown} of {len(found)} analyses shown"
         kind = {"table": "Table", "figure": "Figure", "listing": "Listing"}[o.kind]
         rows.append({"Number": f"{kind} {display_number(o)}", "Title": o.title,
                      "Population": population_text(plan, o.population) if o.population else "",

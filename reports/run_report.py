@@ -26,7 +26,7 @@ def _compose(bundle, *, doc: str, title: str, subtitle: str, body: str) -> str:
         subtitle = f"{subtitle} \u2014 {BLINDED_LABEL}"
     appendix = provenance_appendix(bundle.manifest, plan_sha256=bundle.plan_sha256, blinded=blinded, doc=doc)
     return build_qmd(title=title, subtitle=subtitle, date=document_date(bundle.manifest),
-                     body=body + "\n" + appendix, header_left=f"{plan.short_title} \u2014 {title}",
+                     body=body + "\n" + appendix, header_left=title,
                      header_right=BLINDED_LABEL if blinded else f"plan {plan.id} v{plan.version}",
                      footer=f"plan {plan.id} v{plan.version} \u00b7 SHA-256 {bundle.plan_sha256[:16]}\u2026")
 

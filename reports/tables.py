@@ -19,6 +19,7 @@ from reports.text import escape_html, plain, typst_string
 
 #: estimated characters per line of the text area (A4, 2 cm margins) by font size and orientation
 _PORTRAIT_CHARS = {9.0: 95, 8.0: 108}
+_PORTRAIT_FIT_CHARS = {8.0: 108, 7.5: 118}
 _LANDSCAPE_CHARS = {8.0: 160, 7.0: 185}
 _MAX_CELL_CHARS = 42
 
@@ -59,12 +60,49 @@ def column_weights(table) -> list[int]:
     return weights
 
 
+def _is_text(cell: str) -> bool:
+    chars = [c for c in cell if not c.isspace()]
+    return bool(chars) and sum(c.isalpha() for c in chars) / len(chars) > 0.4
+
+
+def column_alignments(table) -> dict[str, str]:
+    """'left' for stub columns and columns of mostly words, 'center' for columns of numbers/statistics."""
+    frame = string_frame(table)
+    out = {}
+    for col in data_columns(table):
+        cells = [c for c in frame[col].tolist() if c] if col in frame.columns else []
+        texty = sum(_is_text(c) for c in cells)
+        out[col] = "left" if col in table.stub_columns or (cells and texty > len(cells) / 2) else "center"
+    return out
+
+
+def minimum_weights(table) -> list[int]:
+    """Narrowest sensible print width of each column: statistics columns do not wrap; text columns
+    wrap at words but keep at least 16 characters per line."""
+    frame = string_frame(table)
+    align = column_alignments(table)
+    out = []
+    for col, natural in zip(data_columns(table), column_weights(table)):
+        cells = frame[col].tolist() if col in frame.columns else []
+        token = max((len(w) for c in cells + [col] for w in c.split()), default=0)
+        if align[col] == "left":
+            out.append(min(natural, max(token + 2, 14)))
+        else:
+            out.append(min(natural, max(token, max((len(c) for c in cells), default=0)) + 2))
+    return out
+
+
 def layout_for(tables: Sequence) -> TableLayout:
-    """Choose portrait/landscape and font size from the widest table of a group."""
+    """Choose portrait/landscape and font size from the widest table of a group: portrait at its natural
+    width if it fits, else portrait with wrapped text columns, else landscape."""
     width = max((sum(column_weights(t)) for t in tables), default=0)
+    minimum = max((sum(minimum_weights(t)) for t in tables), default=0)
     for font, chars in _PORTRAIT_CHARS.items():
         if width <= chars:
             return TableLayout(False, font, False)
+    for font, chars in _PORTRAIT_FIT_CHARS.items():
+        if minimum <= chars:
+            return TableLayout(False, font, True)
     for font, chars in _LANDSCAPE_CHARS.items():
         if width <= chars:
             return TableLayout(True, font, False)
@@ -88,8 +126,9 @@ def display_table_html(table, *, table_id: str, title: str | None = None) -> str
     gt = gt.cols_label(**{k: labels[k] for k in printed})
     if title:
         gt = gt.tab_header(title=title)
-    left = [k for k in stub if k != rowname]
-    value_cols = [k for k in printed if k not in stub]
+    align = column_alignments(table)
+    left = [k for k in printed if align.get(labels[k]) == "left"]
+    value_cols = [k for k in printed if k not in left]
     if left:
         gt = gt.cols_align(align="left", columns=left)
     if value_cols:
@@ -104,12 +143,24 @@ def display_table_html(table, *, table_id: str, title: str | None = None) -> str
 
 
 # ---------------------------------------------------------------------------------------- Typst
+def _line_chars(layout: TableLayout) -> int:
+    table = _LANDSCAPE_CHARS if layout.landscape else (_PORTRAIT_FIT_CHARS if layout.fit_width else _PORTRAIT_CHARS)
+    return table.get(layout.font_pt, min(table.values()))
+
+
 def _typst_columns(table, layout: TableLayout) -> str:
-    weights = column_weights(table)
-    if layout.fit_width or sum(weights) > 0.8 * (_LANDSCAPE_CHARS[8.0] if layout.landscape
-                                                  else _PORTRAIT_CHARS[9.0]):
-        return "(" + ", ".join(f"{w}fr" for w in weights) + ",)"
-    return "(" + ", ".join("auto" for _ in weights) + ",)"
+    """Auto widths when the table fits at its natural width; otherwise percentages: every column gets its
+    minimum (statistics columns never wrap) and text columns share the rest in proportion to their length."""
+    natural = column_weights(table)
+    if not layout.fit_width:
+        return "(" + ", ".join("auto" for _ in natural) + ",)"
+    minimum = minimum_weights(table)
+    room = max(_line_chars(layout), sum(minimum))
+    spare = room - sum(minimum)
+    stretch = [n - m for n, m in zip(natural, minimum)]
+    total_stretch = sum(stretch) or 1
+    widths = [m + spare * s / total_stretch for m, s in zip(minimum, stretch)]
+    return "(" + ", ".join(f"{100 * w / sum(widths):.2f}%" for w in widths) + ",)"
 
 
 def display_table_typst(table, layout: TableLayout, *, title: str | None = None) -> str:
@@ -118,7 +169,8 @@ def display_table_typst(table, layout: TableLayout, *, title: str | None = None)
     cols = data_columns(table)
     stub = set(table.stub_columns)
     ncol = len(cols)
-    aligns = ", ".join("left" if c in stub else "center" for c in cols)
+    alignment = column_alignments(table)
+    aligns = ", ".join(alignment[c] for c in cols)
     out = []
     if title:
         out.append(f"#block(sticky: true, below: 0.5em)[#text(size: {layout.font_pt + 1}pt, "
@@ -147,7 +199,7 @@ def display_table_typst(table, layout: TableLayout, *, title: str | None = None)
         cells.append(f"table.cell(colspan: {ncol}, align: left, \"No rows.\")")
     cells.append("table.hline(stroke: 1pt)")
     body = ",\n  ".join(cells)
-    out.append(f"#text(size: {layout.font_pt}pt)[#table(\n  columns: {_typst_columns(table, layout)},\n"
+    out.append(f"#text(size: {layout.font_pt}pt)[#set par(justify: false)\n#table(\n  columns: {_typst_columns(table, layout)},\n"
                f"  align: ({aligns},),\n  stroke: none,\n  inset: (x: 4pt, y: 2.5pt),\n  {body},\n)]")
     for note in table.footnotes:
         out.append(f"#block(above: 0.3em, below: 0.3em)[#text(size: {layout.font_pt - 0.5}pt, "
