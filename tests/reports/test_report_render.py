@@ -136,3 +136,112 @@ def test_all_documents_written(rendered):
         assert (out / name).is_file(), name
         assert (out / name) in paths
     assert not list(out.glob("*.typ"))
+
+
+def test_pdf_has_every_catalogue_caption_once(rendered):
+    out, _ = rendered
+    text = pdf_text(out / "report.pdf")
+    plan = load_plan("cg-bm1")
+    tables = [o for o in plan.outputs if o.kind == "table"]
+    figures = [o for o in plan.outputs if o.kind == "figure"]
+    table_caps = re.findall(r"^Table (\d[\d.]*): ", text, flags=re.MULTILINE)
+    figure_caps = re.findall(r"^Figure (\d[\d.]*): ", text, flags=re.MULTILINE)
+    assert sorted(table_caps) == sorted(o.id for o in tables)
+    assert sorted(figure_caps) == sorted(o.id.lstrip("F") for o in figures)
+    for o in tables:  # the list of tables names each one too
+        assert f"Table {o.id}" in text
+
+
+def test_pdf_shows_n_headers_footnotes_and_not_estimable(rendered):
+    out, _ = rendered
+    text = pdf_text(out / "report.pdf")
+    assert "CG-BM1 (N=20)" in text and "Placebo (N=20)" in text
+    assert "MedDRA preferred terms; a subject is counted once per term." in text
+    assert "Population: Safety (SAF)." in text
+    assert "TNFA-MMRM" in text and "fewer than 2 subjects" in text
+    assert "<script>alert(1)</script>" in text  # data text printed literally
+
+
+def test_html_is_offline(rendered):
+    out, _ = rendered
+    for name in ("report.html", "sap.html", "escalation.html"):
+        html = (out / name).read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]*\ssrc\s*=", html, re.I), name
+        assert not re.search(r"<link[^>]*href\s*=\s*[\"']?https?:", html, re.I), name
+        assert not re.search(r"@import\s+url\(\s*[\"']?https?:", html, re.I), name
+        assert "mathjax" not in html.lower() and "fonts.googleapis" not in html
+        # the only URL in any document is the escaped data text of the AE fixture
+        urls = re.findall(r"https?://[^\s\"'<>&]*", html)
+        assert set(urls) <= {"http://evil.example/x.png"}, (name, set(urls))
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<img[^>]*\ssrc="data:image/png;base64,', report)) == 6  # figures embedded
+
+
+def test_html_escapes_data_text(rendered):
+    out, _ = rendered
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # in the GT table and in the data notes
+    assert "<img src=http://evil.example" not in html
+    assert "&lt;img src=http://evil.example/x.png&gt;" in html
+
+
+def test_sap_document_shows_sha_and_design(rendered):
+    out, _ = rendered
+    plan = load_plan("cg-bm1")
+    sha = plan_sha256(plan)
+    sap_text = pdf_text(out / "sap.pdf")
+    assert sha in sap_text and sha in (out / "sap.html").read_text(encoding="utf-8")
+    flat = " ".join(sap_text.split())
+    assert "Treat 3 subjects at a dose level." in flat  # 3+3 rule quoted
+    for heading in ("Estimands", "Visit schedule and analysis windows", "Multiplicity", "Table shells"):
+        assert heading in sap_text
+    assert "Composite strategy: non-responder from the start of rescue onwards" in flat
+
+
+def test_escalation_report(rendered):
+    out, _ = rendered
+    flat = " ".join(pdf_text(out / "escalation.pdf").split())
+    assert "Treat 3 subjects at a dose level." in flat
+    assert "Decision after each cohort" in flat
+    assert "stop; MTD status: declared; RP2D: 2.0" in flat
+    assert "1/3 DLT: expand" in flat
+
+
+def test_appendix_in_every_document(rendered):
+    out, _ = rendered
+    for name in ("report", "sap", "escalation"):
+        flat = " ".join(pdf_text(out / f"{name}.pdf").split())
+        assert "Appendix: provenance of this document" in flat
+        assert "a" * 64 in flat and "20261123" in flat, name  # input SHA-256 and seed
+
+
+def test_tables_and_figures_files(rendered):
+    out, paths = rendered
+    csv = out / "tables" / "14.3.2_1.csv"
+    frame = pd.read_csv(csv)
+    assert list(frame.columns) == ["SOC", "Preferred term", "CG-BM1 (N=20)", "Placebo (N=20)"]
+    assert frame["Preferred term"].iloc[0] == XSS
+    assert (out / "tables" / "14.2.4_2.csv").is_file()  # second analysis of a two-analysis table
+    for fid in ("F14.2.1", "F14.2.2", "F14.2.3", "F14.2.4", "F14.2.5", "F14.2.6"):
+        assert (out / "figures" / f"{fid}.png").is_file() and (out / "figures" / f"{fid}.svg").is_file()
+    assert all(p.exists() for p in paths)
+
+
+def test_blinded_labels(tmp_path):
+    from reports import write_sources
+
+    docs, _ = write_sources(build_bundle(blinded=True), tmp_path)
+    report = (tmp_path / "report.qmd").read_text(encoding="utf-8")
+    assert "BLINDED \u2014 pooled over arms" in report
+    assert "Table 14.3.2: TEAEs by system organ class and preferred term [BLINDED \u2014 pooled over arms]" in report
+    assert "BLINDED" in (tmp_path / "sap.qmd").read_text(encoding="utf-8").split("---")[1]  # subtitle
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="no quarto executable on PATH")
+def test_quarto_path_renders(tmp_path):
+    from reports import render_run
+
+    paths = render_run(build_bundle(), tmp_path, formats=("html", "pdf"), engine="quarto")
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "report.pdf").is_file()
+    assert all(p.exists() for p in paths)
