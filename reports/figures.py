@@ -165,7 +165,8 @@ def plot_km(km_curve: pd.DataFrame, at_risk: pd.DataFrame | None, *, xlabel: str
     ax.set_ylim(-0.02, 1.04)
     ax.set_ylabel(ylabel)
     ax.grid(color="0.92")
-    ax.legend(loc="best", frameon=False, title="| censored", title_fontsize=8)
+    ax.plot([], [], linestyle="none", marker="|", markersize=9, markeredgewidth=1.4, color="0.3", label="censored")
+    ax.legend(loc="best", frameon=False)
     if risk is None:
         ax.set_xlabel(xlabel)
         return fig
@@ -253,7 +254,7 @@ def plot_swimmer(episodes: pd.DataFrame, *, xlabel: str, pooled: bool = False) -
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Subject")
     ax.grid(axis="x", color="0.92")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+    fig.legend(loc="outside lower center", ncols=min(4, len(groups) + 2), frameon=False)
     return fig
 
 

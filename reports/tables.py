@@ -97,9 +97,12 @@ def layout_for(tables: Sequence) -> TableLayout:
     width if it fits, else portrait with wrapped text columns, else landscape."""
     width = max((sum(column_weights(t)) for t in tables), default=0)
     minimum = max((sum(minimum_weights(t)) for t in tables), default=0)
+    wraps = any(len(cell) > _MAX_CELL_CHARS for t in tables for col in string_frame(t).columns
+                if col != t.group_column for cell in string_frame(t)[col])
     for font, chars in _PORTRAIT_CHARS.items():
         if width <= chars:
-            return TableLayout(False, font, False)
+            # long text cells wrap inside explicit column widths; short tables keep auto widths
+            return TableLayout(False, font, wraps)
     for font, chars in _PORTRAIT_FIT_CHARS.items():
         if minimum <= chars:
             return TableLayout(False, font, True)
@@ -144,8 +147,10 @@ def display_table_html(table, *, table_id: str, title: str | None = None) -> str
 
 # ---------------------------------------------------------------------------------------- Typst
 def _line_chars(layout: TableLayout) -> int:
-    table = _LANDSCAPE_CHARS if layout.landscape else (_PORTRAIT_FIT_CHARS if layout.fit_width else _PORTRAIT_CHARS)
-    return table.get(layout.font_pt, min(table.values()))
+    for table in ((_LANDSCAPE_CHARS,) if layout.landscape else (_PORTRAIT_CHARS, _PORTRAIT_FIT_CHARS)):
+        if layout.font_pt in table:
+            return table[layout.font_pt]
+    return min(_LANDSCAPE_CHARS.values()) if layout.landscape else min(_PORTRAIT_CHARS.values())
 
 
 def _typst_columns(table, layout: TableLayout) -> str:
