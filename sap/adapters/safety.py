@@ -135,3 +135,65 @@ def dlt_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
     table = DisplayTable(analysis.title, frame, footnotes=notes, stub_columns=("Dose level",))
     return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
                            res.tidy(analysis_id=analysis.id, population=analysis.population), tables=[table])
+
+
+def _lab_inputs(ctx: AnalysisContext, analysis: Analysis):
+    opts = analysis.parsed_options()
+    subj = ctx.plan.data.subject_variable
+    eff = ctx.derived.get("adeff")
+    if eff is not None and "SRCDOM" in eff.columns:
+        lb = eff[(eff["SRCDOM"] == "ADLB") & (eff["ANL01FL"] == "Y")]
+    elif "adlb" in ctx.datasets:
+        lb = ctx.datasets["adlb"]
+        if "ANL01FL" in lb.columns:
+            lb = lb[lb["ANL01FL"].astype("string") == "Y"]
+    else:
+        raise UserInputError(f"analysis {analysis.id}: dataset adlb is required")
+    params = [p for p in opts.parameters if p in set(lb["PARAMCD"])]
+    missing = [p for p in opts.parameters if p not in params]
+    subjects = ctx.analysis_subjects(analysis)[[subj, "ARMLABEL"]]
+    adsl = ctx.adsl[[subj]].merge(subjects, how="inner")
+    groups = ctx.group_order(analysis.phase)
+    return opts, lb, params, missing, adsl, groups
+
+
+def _lab_outcome(ctx, analysis, summary, params, missing, what) -> AnalysisOutcome:
+    tables = []
+    for p in params:
+        frame = summary.table(p).reset_index()
+        tables.append(DisplayTable(f"{analysis.title}: {p}", frame,
+                                   footnotes=(what, population_footnote(ctx, analysis), data_footnote(ctx)),
+                                   stub_columns=(frame.columns[0],)))
+    notes = [f"parameters not in the data: {', '.join(missing)}"] if missing else []
+    if not tables:
+        tables.append(DisplayTable(analysis.title, pd.DataFrame({"Note": ["No laboratory data for the named parameters."]})))
+    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
+                           summary.tidy(analysis_id=analysis.id, population=analysis.population) if params else
+                           pd.DataFrame(), tables=tables, notes=notes)
+
+
+def lab_shift(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+    """Baseline versus worst post-baseline normal-range category (:func:`analyses.safety_labs.summarize_lab_shift`)."""
+    from analyses.safety_labs import summarize_lab_shift
+
+    opts, lb, params, missing, adsl, groups = _lab_inputs(ctx, analysis)
+    low = "ANRLO" if "ANRLO" in lb.columns else None
+    high = "ANRHI" if "ANRHI" in lb.columns else None
+    summary = summarize_lab_shift(adsl, lb, params=params, group="ARMLABEL", population_flag=None, group_order=groups,
+                                  total=len(groups) > 1, subject=ctx.plan.data.subject_variable, low=low, high=high)
+    return _lab_outcome(ctx, analysis, summary, params, missing,
+                        "Rows: baseline category; columns: worst post-baseline category (LOW/NORMAL/HIGH by the "
+                        "normal range; a subject with both LOW and HIGH values is counted in the direction of the "
+                        "larger deviation relative to the range width). Percentages of the population N.")
+
+
+def lab_change(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+    """Laboratory values and change from baseline by visit (:func:`analyses.safety_labs.summarize_lab_change`)."""
+    from analyses.safety_labs import summarize_lab_change
+
+    opts, lb, params, missing, adsl, groups = _lab_inputs(ctx, analysis)
+    summary = summarize_lab_change(adsl, lb, params=params, group="ARMLABEL", population_flag=None, group_order=groups,
+                                   total=len(groups) > 1, subject=ctx.plan.data.subject_variable)
+    return _lab_outcome(ctx, analysis, summary, params, missing,
+                        "n, mean (SD), median, min-max of the value and of the change from baseline by visit; "
+                        "observed values of the analysed record per visit.")
