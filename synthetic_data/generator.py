@@ -419,7 +419,8 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
     dropped = drop_after >= 0
     for i in np.flatnonzero(dropped):
         k = drop_after[i]
-        lo, hi = ady[i, k] + 1, ady[i, k + 1] - 1
+        # a dosed subject leaves after the first infusion (study day 1) at the earliest
+        lo, hi = max(ady[i, k] + 1, 2), ady[i, k + 1] - 1
         eos_ady[i] = int(rng.integers(lo, hi + 1)) if hi >= lo else lo
         last_idx[i] = k
         r = rng.random()

@@ -172,7 +172,9 @@ PARAMS: dict[str, SynthParams] = {
         min_tbpain=40.0,
         dlt_probs={"DL1": 0.05, "DL2": 0.12, "DL3": 0.30},
         strata_rules={"STRAT1": ("CRP", 10.0)},
-        placebo_effect=0.12, emax=0.45, ed50=1.0,
+        # background celecoxib and regression to the mean: a non-waning effect in every dosed subject, so that
+        # placebo ASAS20 is about 20% at week 12 (typical of NSAID-background placebo arms in axSpA trials)
+        placebo_effect=0.12, emax=0.45, ed50=1.0, persistent_effect=0.12, persistent_sd=0.12,
     ),
     "wang2013": SynthParams(
         # near the published summary on average (CALIBRATION.md): homogeneous, noisy within subject,
