@@ -18,6 +18,7 @@ from analyses.binary import DIFFERENCE_METHODS, difference_ci, proportion_ci
 from analyses.binary_stratified import (STRATIFIED_METHODS, cmh_test, crude_odds_ratio, fisher_test,
                                         logistic_odds_ratio, stratified_difference_ci)
 from analyses.results import tidy_frame
+from analyses.frames import check_complete_columns
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,7 @@ class BinaryResult:
 
 def check_response_frame(frame: pd.DataFrame, columns: dict[str, str | None]) -> pd.DataFrame:
     """Raise ValueError for absent columns, missing values or a response that is not 0/1."""
-    for role, col in columns.items():
-        if col is None:
-            continue
-        if col not in frame.columns:
-            raise ValueError(f"column {col!r} ({role}) is not in the data")
-        missing = frame.index[frame[col].isna()]
-        if len(missing):
-            raise ValueError(f"column {col!r} ({role}) has missing values in rows "
-                             f"{list(missing[:20])}; impute (e.g. NRI) or remove them before analysis")
+    check_complete_columns(frame, columns, "; impute (e.g. NRI) or remove them before analysis")
     resp = frame[columns["response"]]
     ok = resp.isin([0, 1, True, False])
     if not ok.all():

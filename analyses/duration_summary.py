@@ -21,6 +21,7 @@ from analyses.duration import (check_time_event, compute_cox_hazard_ratio, compu
                                compute_km_table, compute_logrank, compute_n_at_risk, compute_rmst,
                                compute_survival_at)
 from analyses.results import tidy_frame
+from analyses.frames import check_complete_columns
 
 QUANTILE_LABELS = {0.25: "Q1", 0.5: "median", 0.75: "Q3"}
 
@@ -36,14 +37,7 @@ class TimeToEventResult:
 
 
 def _check_frame(frame: pd.DataFrame, columns: dict[str, str | None]) -> None:
-    for role, col in columns.items():
-        if col is None:
-            continue
-        if col not in frame.columns:
-            raise ValueError(f"column {col!r} ({role}) is not in the data")
-        missing = frame.index[frame[col].isna()]
-        if len(missing):
-            raise ValueError(f"column {col!r} ({role}) has missing values in rows {list(missing[:20])}")
+    check_complete_columns(frame, columns)
     t = pd.to_numeric(frame[columns["time"]], errors="coerce")
     bad = frame.index[~np.isfinite(t) | (t < 0)]
     if len(bad):

@@ -25,13 +25,11 @@ def ae_data(ctx: AnalysisContext, analysis: Analysis):
     if "adae" not in ctx.datasets:
         raise UserInputError(f"analysis {analysis.id}: dataset adae is required")
     subjects = ctx.analysis_subjects(analysis)[[ctx.plan.data.subject_variable, "ARMLABEL"]]
+    subjects = subjects[subjects["ARMLABEL"].notna()]
     opts = analysis.parsed_options()
     columns = AEColumns(subject=ctx.plan.data.subject_variable,
                         grade="AETOXGR" if opts.grade_variable == "AETOXGR" else "_NO_TOXGR_")
-    adae = ctx.datasets["adae"]
-    adsl_all = ctx.adsl[[ctx.plan.data.subject_variable]].merge(subjects, how="left")
-    adsl_all = adsl_all[adsl_all["ARMLABEL"].notna()]
-    return prepare_ae_data(adsl_all, adae, group="ARMLABEL", population_flag=None,
+    return prepare_ae_data(subjects, ctx.datasets["adae"], group="ARMLABEL", population_flag=None,
                            group_order=ctx.group_order(analysis.phase), total=len(ctx.group_order(analysis.phase)) > 1,
                            treatment_emergent_only=opts.treatment_emergent_only, columns=columns)
 
@@ -102,10 +100,10 @@ def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOu
     frames, tidy = [], []
     for by in ("any", "soc"):
         res = summarize_ae_incidence_rate(data, adsl, by=by, start="TRTSDT", end="_OBSEND", subject=subj)
-        frames.append(res.table().reset_index().rename(columns={res.title if res.title else "index": "Category"}))
+        table = res.table().reset_index()
+        frames.append(table.rename(columns={table.columns[0]: "Category"}))
         tidy.append(res.tidy(analysis_id=analysis.id, population=analysis.population))
     frame = pd.concat(frames, ignore_index=True)
-    frame = frame.rename(columns={frame.columns[0]: "Category"}).drop_duplicates("Category")
     notes = ("Cell: subjects with the event / subject-years at risk: rate per 100 subject-years (95% exact Poisson CI).",
              f"Time at risk from first dose (TRTSDT) to the first event, or to the {end_note} for subjects without it.",
              population_footnote(ctx, analysis), data_footnote(ctx))
@@ -152,9 +150,7 @@ def _lab_inputs(ctx: AnalysisContext, analysis: Analysis):
     params = [p for p in opts.parameters if p in set(lb["PARAMCD"])]
     missing = [p for p in opts.parameters if p not in params]
     subjects = ctx.analysis_subjects(analysis)[[subj, "ARMLABEL"]]
-    adsl = ctx.adsl[[subj]].merge(subjects, how="inner")
-    groups = ctx.group_order(analysis.phase)
-    return opts, lb, params, missing, adsl, groups
+    return opts, lb, params, missing, subjects, ctx.group_order(analysis.phase)
 
 
 def _lab_outcome(ctx, analysis, summary, params, missing, what) -> AnalysisOutcome:
