@@ -24,6 +24,9 @@ FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xpt": "xpt", 
 XPT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
 SAS7BDAT_ENCODINGS: tuple[str | None, ...] = (None, "utf-8", "windows-1252", "latin1")
 TEXT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
+#: File stems that are never read as datasets: a randomization list lying in the data folder would unblind a
+#: blinded review (unblinding takes only the explicit ``--randomization`` file).
+NOT_DATASETS: frozenset[str] = frozenset({"randomization", "randomisation"})
 
 
 def dataset_name(path: str | Path) -> str:
@@ -139,7 +142,7 @@ def _folder_files(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
     by_name: dict[str, list[Path]] = {}
     ignored = []
     for entry in sorted(folder.iterdir()):
-        if entry.is_file() and entry.suffix.lower() in FORMATS:
+        if entry.is_file() and entry.suffix.lower() in FORMATS and dataset_name(entry) not in NOT_DATASETS:
             by_name.setdefault(dataset_name(entry), []).append(entry)
         elif entry.is_file():
             ignored.append(entry.name)
@@ -150,11 +153,17 @@ def _folder_files(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
     return {n: ps[0] for n, ps in by_name.items()}, tuple(ignored)
 
 
+def _refuse_not_dataset(name: str, path: Path) -> None:
+    if name in NOT_DATASETS:
+        raise DataReadError(f"{path}: a randomization file is not a dataset; unblind with --randomization {path}")
+
+
 def _list_files(paths: Iterable[str | Path]) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for p in map(Path, paths):
         _format_of(p)
         name = dataset_name(p)
+        _refuse_not_dataset(name, p)
         if name in out:
             raise DataReadError(f"dataset {name!r} is given twice: {out[name]} and {p}")
         out[name] = p
@@ -165,6 +174,7 @@ def _mapping_files(mapping: Mapping[str, str | Path]) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for key, p in mapping.items():
         name = str(key).strip().lower()
+        _refuse_not_dataset(name, Path(p))
         if name in out:
             raise DataReadError(f"dataset {name!r} is given twice: {out[name]} and {p}")
         _format_of(Path(p))
@@ -177,7 +187,8 @@ def read_data_folder(source: str | Path | Iterable[str | Path] | Mapping[str, st
     """Read the datasets of one run.
 
     ``source``: a folder (every .csv/.parquet/.xpt/.sas7bdat directly inside it; other files
-    such as define.xml are ignored and listed in ``.ignored``; the same dataset in two formats
+    such as define.xml, and a randomization list (:data:`NOT_DATASETS`), are ignored and listed in
+    ``.ignored``; the same dataset in two formats
     is an error naming both files), a list of file paths, or a mapping ``{dataset: path}``
     (which may mix folders, e.g. ``adam/`` and ``adam_converted/``). Dataset names are file
     stems (or mapping keys) lower-cased. ``datasets`` restricts reading to those names; a
