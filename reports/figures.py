@@ -47,6 +47,9 @@ plt.rcParams.update({
     "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
     "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.spines.top": False, "axes.spines.right": False,
     "svg.hashsalt": "sap-report", "font.family": "DejaVu Sans",
+    # Labels come from the data (subject ids, subgroup levels, AE terms): plain text, never mathtext, so that
+    # "$x$" prints as typed and "$\\frac$" cannot crash a run.
+    "text.parse_math": False,
 })
 
 

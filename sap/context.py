@@ -30,6 +30,8 @@ class AnalysisContext:
     derived: dict[str, pd.DataFrame] = field(default_factory=dict)
     blinded: bool = False
     data_source: str = ""
+    #: files of the data folder that were not read as datasets (e.g. define.xml, a randomization list)
+    ignored_files: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ groups
     def group_order(self, phase: Optional[str] = None) -> list[str]:

@@ -18,7 +18,9 @@ import pandas as pd
 
 from analyses.results import RESULT_COLUMNS, json_safe
 from sap.bundle import AnalysisOutcome, RunBundle
-from sap.context import BLINDED_VALUE, AnalysisContext, assign_arms
+from sap.blinding import check_masking_complete, is_blinded, unblind
+from sap.context import AnalysisContext, assign_arms
+from sap.data.readers import NOT_DATASETS
 from sap.errors import UserInputError
 from sap.spec import Plan, canonical_json, plan_sha256
 
@@ -70,45 +72,6 @@ def load_data(plan: Plan, data: Any):
     return read_data_folder(source)
 
 
-def is_blinded(plan: Plan, adsl: pd.DataFrame) -> bool:
-    trt = plan.design.treatment_variable
-    if trt not in adsl.columns:
-        return False
-    values = adsl[trt].astype("string").str.strip().str.upper()
-    return bool((values == BLINDED_VALUE).any())
-
-
-def unblind(plan: Plan, adsl: pd.DataFrame, randomization: Path) -> pd.DataFrame:
-    """Replace the masked treatment with the randomization file's assignment (USUBJID, treatment variable)."""
-    from sap.data import read_dataset
-
-    if not randomization.is_file():
-        raise UserInputError(f"--randomization {randomization}: no such file")
-    rand = read_dataset(randomization)
-    trt = plan.design.treatment_variable
-    subj = plan.data.subject_variable
-    for col in (subj, trt):
-        if col not in rand.columns:
-            raise UserInputError(f"{randomization.name}: column {col} is absent")
-    dup = rand[subj].duplicated()
-    if dup.any():
-        raise UserInputError(f"{randomization.name}.{subj}: duplicated subjects {sorted(rand.loc[dup, subj])[:5]}")
-    out = adsl.copy()
-    masked = out[trt].astype("string").str.strip().str.upper() == BLINDED_VALUE
-    mapping = rand.set_index(subj)[trt]
-    missing = out.loc[masked, subj][~out.loc[masked, subj].isin(mapping.index)]
-    if len(missing):
-        raise UserInputError(f"{randomization.name}: no assignment for blinded subjects {sorted(missing)[:5]}")
-    out.loc[masked, trt] = out.loc[masked, subj].map(mapping).to_numpy()
-    for col in ("TRT01A",):
-        if col in out.columns:
-            amask = out[col].astype("string").str.strip().str.upper() == BLINDED_VALUE
-            out.loc[amask, col] = out.loc[amask, subj].map(mapping).to_numpy()
-    if trt + "N" in rand.columns and trt + "N" in out.columns:
-        out.loc[masked, trt + "N"] = out.loc[masked, subj].map(rand.set_index(subj)[trt + "N"]).to_numpy()
-    return out
-
-
 def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -> AnalysisContext:
     """Check the data contract, assign arms and phases, and derive the analysis datasets."""
     from sap.requirements import requirements_for_plan
@@ -123,13 +86,15 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
     if blinded and randomization is not None:
         adsl = unblind(plan, adsl, randomization)
         blinded = False
+    elif blinded:
+        check_masking_complete(plan, datasets)
     adsl = assign_arms(plan, adsl, blinded=blinded)
     datasets["adsl"] = adsl
     from sap.derivations import derive_for_plan
 
     derived = derive_for_plan(plan, datasets)
     return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
-                           data_source=loaded.source_description)
+                           data_source=loaded.source_description, ignored_files=tuple(loaded.ignored))
 
 
 def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisOutcome]:
@@ -218,7 +183,8 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
 
 
 def _data_notes(ctx: AnalysisContext) -> list[str]:
-    notes = []
+    notes = [f"{name} in the data folder was not read: unblinding takes only --randomization."
+             for name in ctx.ignored_files if Path(name).stem.lower() in NOT_DATASETS]
     dis = ctx.derived.get("score_disagreements")
     if dis is not None and len(dis):
         notes.append(f"{len(dis)} sponsor-supplied scores disagree with the scores re-derived from items "
