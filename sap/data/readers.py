@@ -4,6 +4,8 @@ SAS files go through pyreadstat (R equivalent: ``haven::read_xpt`` / ``haven::re
 text encodings are tried in order (utf-8, then windows-1252, then latin1; a sas7bdat first
 uses the encoding it declares) and the one that worked is recorded. Every frame is then
 normalised by :func:`sap.data.cleaning.clean_frame`. Readers know nothing about plans.
+Before and after reading, :mod:`sap.data.integrity` checks that the file is whole (a cut or
+damaged file raises ``DataReadError("<name>: truncated or corrupt (...)")``, never a shorter frame).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import pyreadstat
 
 from .cleaning import clean_frame, infer_csv_types
 from .errors import DataReadError
+from .integrity import (ExpectedRows, check_csv_complete, check_parquet_complete, check_rows_read,
+                        check_sas7bdat_complete, check_xpt_complete)
 from .provenance import FileInfo, sha256_file
 
 #: Supported file extensions (compared case-insensitively) and their format names.
@@ -58,12 +62,15 @@ def _read_sas(path: Path, reader, encodings) -> tuple[pd.DataFrame, object, str]
 _XPT_MEMBER_HEADERS = (b"HEADER RECORD*******MEMBER  HEADER RECORD", b"HEADER RECORD*******MEMBV8  HEADER RECORD")
 
 
-def _check_single_member(path: Path) -> None:
-    """A transport file may hold several datasets; pyreadstat reads only the first, so refuse."""
+def _check_single_member(path: Path) -> bytes:
+    """A transport file may hold several datasets; pyreadstat reads only the first, so refuse.
+
+    Returns the file's bytes (for the completeness check)."""
     data = path.read_bytes()
     members = sum(data.count(h) for h in _XPT_MEMBER_HEADERS)
     if members > 1:
         raise DataReadError(f"{path}: holds {members} datasets; write one dataset per .xpt file")
+    return data
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
@@ -76,10 +83,12 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
         break
     else:  # latin1 decodes every byte, so this is unreachable; kept for clarity
         raise DataReadError(f"{path}: text could not be decoded")
+    expected = check_csv_complete(path, text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataReadError(f"{path}: not a readable CSV file ({exc})") from exc
+    check_rows_read(path, expected, len(frame))
     return frame, encoding
 
 
@@ -94,17 +103,25 @@ def read_dataset_with_info(path: str | Path, *, dataset: str | None = None) -> t
     if fmt == "csv":
         raw, encoding = _read_csv(path)
     elif fmt == "parquet":
+        expected = check_parquet_complete(path)
         try:
             raw = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
             raise DataReadError(f"{path}: not a readable parquet file ({exc})") from exc
+        check_rows_read(path, expected, len(raw))
         encoding = "utf-8"
     else:
         if fmt == "xpt":
-            _check_single_member(path)
+            expected = check_xpt_complete(path, _check_single_member(path))
+        else:
+            check_sas7bdat_complete(path)
         reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
         encodings = XPT_ENCODINGS if fmt == "xpt" else SAS7BDAT_ENCODINGS
         raw, meta, encoding = _read_sas(path, reader, encodings)
+        if fmt == "sas7bdat":
+            n_rows = getattr(meta, "number_rows", None)
+            expected = ExpectedRows(n_rows, n_rows, "rows") if n_rows is not None and n_rows >= 0 else None
+        check_rows_read(path, expected, len(raw))
         labels = {str(k).strip().upper(): v for k, v in (meta.column_names_to_labels or {}).items() if v}
         file_label = meta.file_label or None
     frame, dates = clean_frame(raw, str(path))
