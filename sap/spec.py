@@ -20,6 +20,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sap.expressions import FilterSyntaxError, parse_filter
 from sap.methods import METHODS, options_model
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"
@@ -207,7 +208,13 @@ class Endpoint(_Model):
 
 # --------------------------------------------------------------------------- analyses
 class DataSelection(_Model):
-    """Which analysis dataset rows an analysis uses (pandas query syntax for ``where``)."""
+    """Which analysis dataset rows an analysis uses.
+
+    ``where`` is an expression in the plan filter language of :mod:`sap.expressions` (checked on load, never
+    run as code): column names, literals, comparisons (``PARAMCD == 'ACTOT'``, ``1 < AVAL <= 5``),
+    ``in`` / ``not in`` a list of literals, ``and`` / ``or`` / ``not`` or ``&`` / ``|`` / ``~``, and on a column
+    ``.isin([...])``, ``.notna()``, ``.isna()``, ``.notnull()``, ``.isnull()``.
+    """
 
     dataset: str
     where: Optional[str] = None
@@ -241,6 +248,15 @@ class Analysis(_Model):
         except ValidationError as exc:
             bad = "; ".join(f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             raise ValueError(f"analysis {self.id} ({self.method}): {bad}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _where(self) -> "Analysis":
+        if self.data is not None and self.data.where:
+            try:
+                parse_filter(self.data.where)
+            except FilterSyntaxError as exc:
+                raise ValueError(f"analyses[{self.id}].data.where: {exc}") from None
         return self
 
     def parsed_options(self):
@@ -432,6 +448,8 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        if err["loc"] and msg.startswith(f"{err['loc'][0]}["):  # the message names its own location by id
+            loc = ""
         parts.append(f"{loc}: {msg}" if loc else msg)
     return f"invalid plan {source}: " + "; ".join(parts)
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
+from sap.expressions import FilterColumnError, evaluate_filter, parse_filter
 from sap.spec import Analysis
 
 
@@ -77,12 +78,21 @@ def selected_records(ctx: AnalysisContext, analysis: Analysis, default_dataset: 
                              f"(loaded: {', '.join(sorted(ctx.datasets))})")
     where = sel.where if (sel and sel.where) else default_where
     if where:
-        try:
-            frame = frame.query(where, engine="python")
-        except Exception as exc:  # noqa: BLE001 - a plan expression error is the user's
-            raise UserInputError(f"analysis {analysis.id}: data.where {where!r} failed on {name}: {exc}") from None
+        frame = _filtered(frame, where, analysis, name)
     subjects = ctx.analysis_subjects(analysis)
     return ctx.attach_groups(frame, subjects)
+
+
+def _filtered(frame: pd.DataFrame, where: str, analysis: Analysis, name: str) -> pd.DataFrame:
+    """Rows of ``frame`` selected by the plan filter ``where`` (the safe language of sap.expressions)."""
+    try:
+        mask = evaluate_filter(parse_filter(where), frame, name)
+    except FilterColumnError as exc:
+        raise UserInputError(f"analysis {analysis.id}: data.where {where!r}: dataset {name} has no column "
+                             f"{exc.column!r}") from None
+    except Exception as exc:  # noqa: BLE001 - a plan expression error is the user's
+        raise UserInputError(f"analysis {analysis.id}: data.where {where!r} failed on {name}: {exc}") from None
+    return frame[mask.to_numpy()]
 
 
 def group_levels(ctx: AnalysisContext, analysis: Analysis) -> list[str]:

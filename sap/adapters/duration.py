@@ -115,8 +115,9 @@ def _time_to_event(ctx: AnalysisContext, analysis: Analysis, frame: pd.DataFrame
                 t = cmp.tidy()
                 parts.append(t[t["statistic"].isin(["logrank_test", "hazard_ratio"])])
         if include_mean:
-            parts.append(mean_response_duration(frame, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
-                                                level=opts.level).tidy().query("statistic == 'mean_duration'"))
+            mean_tidy = mean_response_duration(frame, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
+                                               level=opts.level).tidy()
+            parts.append(mean_tidy[mean_tidy["statistic"] == "mean_duration"])
     tidy = concat_tidy(parts)
     extra = []
     if include_mean:
