@@ -6,22 +6,30 @@ Usage::
                       [--format html,pdf] [--randomization FILE] [--list-plans]
 
 Defaults: plan ``cg-bm1``, its frozen synthetic data, out ``reports/out/<plan>``. Exit 0 on success; exit 2 on
-bad input with a one-line ``error:`` message on stderr and no traceback. Everything is written to a temporary
-folder beside ``--out`` and moved into place only when the whole run succeeded, so a failed run leaves ``--out``
-untouched.
+bad input with a one-line ``error:`` message on stderr and no traceback; exit 130 (SIGINT) or 143 (SIGTERM)
+when interrupted; exit 1 on an internal error.
+
+``--out`` is never a user's folder (:mod:`sap.output_folder`): it must not be the working folder, a data folder,
+the ``--randomization`` or ``--plan`` file's folder, the package's plans or install folders, nor a parent of any
+of them; an existing ``--out`` is replaced only if it is empty or was written by this package (its
+``manifest.json`` lists every file in it) -- otherwise exit 2 naming the foreign files, and nothing is deleted.
+Everything is written to a temporary folder beside ``--out`` (``.<name>.tmp-*``) and moved into place only when
+the whole run succeeded, so a failed or interrupted run leaves ``--out`` untouched and removes the temporary
+folder; one left by a killed run is removed by the next run into the same place. A file-system error on the
+output location (disk full, permission denied, read-only, a parent that is a file) is exit 2 naming ``--out``.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+import signal
 import sys
-import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import Optional, Sequence
 
 from sap.errors import UserInputError
+from sap.output_folder import OutputFolder, check_out_location, protected_folders
 
 
 def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
@@ -33,7 +41,8 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="data folder; or comma-separated files; or comma-separated NAME=PATH pairs "
         "(default: the plan's frozen synthetic data)",
     )
-    parser.add_argument("--out", default=None, help="output folder (default: reports/out/<plan>)")
+    parser.add_argument("--out", default=None, help="output folder (default: reports/out/<plan>); an existing one is "
+                        "replaced only if it is empty or written by an earlier run")
     parser.add_argument("--format", default="html,pdf", help="report formats: html, pdf or html,pdf (default)")
     parser.add_argument("--randomization", default=None, help="randomization file to unblind blinded data")
     parser.add_argument("--list-plans", action="store_true", help="list the shipped plans and exit")
@@ -68,19 +77,47 @@ def _formats(value: str) -> tuple[str, ...]:
     return fmts
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    backup = None
-    if out.exists():
-        backup = out.with_name(out.name + ".previous-" + tmp.name)
-        os.replace(out, backup)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        if backup is not None:
-            os.replace(backup, out)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+class RunInterrupted(BaseException):
+    """SIGINT or SIGTERM during a run (a BaseException so that ``except Exception`` does not swallow it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _InterruptHandlers:
+    """While active, SIGINT and SIGTERM raise :class:`RunInterrupted` once (later ones are ignored so that the
+    clean-up is not interrupted); the previous handlers are restored on leaving."""
+
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n))
+
+    def __init__(self):
+        self.previous: dict = {}
+        self.received: Optional[int] = None
+
+    def _handle(self, signum, frame):
+        if self.received is None:
+            self.received = signum
+            raise RunInterrupted(signum)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # signal.signal works in the main thread only
+            for sig in self.SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        return False
+
+
+def _plan_file(plan_arg: str):
+    """The plan file when ``--plan`` is a path (not a shipped plan id), else None."""
+    from sap.spec import PLANS_DIR, plan_path
+
+    path = plan_path(plan_arg)
+    return None if path.resolve().parent == PLANS_DIR.resolve() else path
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -89,6 +126,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = _parse_args(argv)
     except SystemExit as exc:  # argparse usage errors exit with 2 already
         return int(exc.code or 0)
+    try:
+        with _InterruptHandlers():
+            return _main(args)
+    except RunInterrupted as exc:  # the temporary folder is gone: OutputFolder cleans up on any exception
+        name = signal.Signals(exc.signum).name
+        print(f"error: interrupted by {name}; the temporary output folder was removed", file=sys.stderr)
+        return 128 + exc.signum
+
+
+def _main(args: argparse.Namespace) -> int:
     from sap.spec import PlanError, available_plans, load_plan
 
     try:
@@ -100,21 +147,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         formats = _formats(args.format)
         plan = load_plan(args.plan)
         data = parse_data_argument(args.data)
+        randomization = Path(args.randomization) if args.randomization else None
         out = Path(args.out) if args.out else Path("reports") / "out" / plan.id
         out = out.resolve()
-        if out.exists() and not out.is_dir():
-            raise UserInputError(f"--out {out} exists and is not a folder")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        from sap.pipeline import run_plan
+        from sap.pipeline import frozen_data_dir, run_plan
 
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
-            run_plan(plan, data=data, out_dir=tmp, formats=formats,
-                     randomization=Path(args.randomization) if args.randomization else None)
-            _move_into_place(tmp, out)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        check_out_location(out, protected_folders(
+            data=data, randomization=randomization, plan_file=_plan_file(args.plan),
+            default_data_folder=frozen_data_dir(plan) if data is None else None))
+        with OutputFolder(out) as folder:
+            run_plan(plan, data=data, out_dir=folder.work, formats=formats, randomization=randomization)
+            folder.commit()
         print(f"wrote {out}")
         return 0
     except (UserInputError, PlanError) as exc:
