@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sap.context import BLINDED_VALUE
+from sap.context import is_masked
 from sap.data.errors import DataContractError, Problem
 from sap.errors import UserInputError
 from sap.spec import Plan
@@ -28,10 +28,6 @@ ADSL_ASSIGNMENT_COLUMNS: tuple[str, ...] = ("TRT01A", "TRT01PN", "TRT01AN", "DOS
 ADEX_ASSIGNMENT_COLUMNS: tuple[str, ...] = ("EXTRT", "EXDOSE")
 
 
-def _masked(series: pd.Series) -> pd.Series:
-    return (series.astype("string").str.strip().str.upper() == BLINDED_VALUE).fillna(False).astype(bool)
-
-
 def _empty(series: pd.Series) -> pd.Series:
     return (series.isna() | (series.astype("string").str.strip() == "")).fillna(True).astype(bool)
 
@@ -39,7 +35,7 @@ def _empty(series: pd.Series) -> pd.Series:
 def is_blinded(plan: Plan, adsl: pd.DataFrame) -> bool:
     """True when any subject's treatment variable is masked."""
     trt = plan.design.treatment_variable
-    return trt in adsl.columns and bool(_masked(adsl[trt]).any())
+    return trt in adsl.columns and bool(is_masked(adsl[trt]).any())
 
 
 def blinded_phase_subjects(plan: Plan, adsl: pd.DataFrame) -> pd.Series:
@@ -82,7 +78,7 @@ def check_masking_complete(plan: Plan, datasets: dict[str, pd.DataFrame]) -> Non
     adsl = datasets["adsl"]
     trt, subj = plan.design.treatment_variable, plan.data.subject_variable
     in_blind = blinded_phase_subjects(plan, adsl).to_numpy()
-    masked = _masked(adsl[trt]).to_numpy()
+    masked = is_masked(adsl[trt]).to_numpy()
     problems = []
     leak = in_blind & ~masked & ~_empty(adsl[trt]).to_numpy()
     if leak.any():
@@ -90,7 +86,7 @@ def check_masking_complete(plan: Plan, datasets: dict[str, pd.DataFrame]) -> Non
                                  "treatment is not masked for subjects of a blinded phase"))
     for col in ADSL_ASSIGNMENT_COLUMNS:
         if col in adsl.columns:
-            ok = _masked(adsl[col]) | _empty(adsl[col])
+            ok = is_masked(adsl[col]) | _empty(adsl[col])
             bad = masked & ~ok.to_numpy()
             if bad.any():
                 problems.append(_problem("adsl", col, np.flatnonzero(bad) + 1, adsl.loc[bad, subj],
@@ -101,7 +97,7 @@ def check_masking_complete(plan: Plan, datasets: dict[str, pd.DataFrame]) -> Non
         of_blinded = adex[subj].isin(blinded_ids).to_numpy()
         for col in ADEX_ASSIGNMENT_COLUMNS:
             if col in adex.columns:
-                bad = of_blinded & ~(_masked(adex[col]) | _empty(adex[col])).to_numpy()
+                bad = of_blinded & ~(is_masked(adex[col]) | _empty(adex[col])).to_numpy()
                 if bad.any():
                     problems.append(_problem("adex", col, np.flatnonzero(bad) + 1, adex.loc[bad, subj],
                                              f"exposure records of blinded subjects carry {col}"))
@@ -128,7 +124,7 @@ def unblind(plan: Plan, adsl: pd.DataFrame, randomization: Path) -> pd.DataFrame
     if dup.any():
         raise UserInputError(f"{randomization.name}.{subj}: duplicated subjects {sorted(rand.loc[dup, subj])[:5]}")
     out = adsl.copy()
-    masked = _masked(out[trt])
+    masked = is_masked(out[trt])
     mapping = rand.set_index(subj)[trt]
     missing = out.loc[masked, subj][~out.loc[masked, subj].isin(mapping.index)]
     if len(missing):
@@ -142,7 +138,7 @@ def unblind(plan: Plan, adsl: pd.DataFrame, randomization: Path) -> pd.DataFrame
                              f"{sorted(out.loc[clash, subj])[:5]} (rows {rows})")
     out.loc[masked, trt] = out.loc[masked, subj].map(mapping).to_numpy()
     if "TRT01A" in out.columns:
-        amask = _masked(out["TRT01A"])
+        amask = is_masked(out["TRT01A"])
         out.loc[amask, "TRT01A"] = out.loc[amask, subj].map(mapping).to_numpy()
     if trt + "N" in rand.columns and trt + "N" in out.columns:
         out.loc[masked, trt + "N"] = out.loc[masked, subj].map(rand.set_index(subj)[trt + "N"]).to_numpy()

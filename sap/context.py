@@ -22,6 +22,11 @@ BLINDED_VALUE = "BLINDED"
 BLINDED_GROUP = "Blinded treatment (pooled)"
 
 
+def is_masked(values: pd.Series) -> pd.Series:
+    """Boolean mask of masked treatment values (``"BLINDED"``, blanks and case ignored; missing is False)."""
+    return (values.astype("string").str.strip().str.upper() == BLINDED_VALUE).fillna(False).astype(bool)
+
+
 @dataclass
 class AnalysisContext:
     plan: Plan
@@ -30,8 +35,6 @@ class AnalysisContext:
     derived: dict[str, pd.DataFrame] = field(default_factory=dict)
     blinded: bool = False
     data_source: str = ""
-    #: files of the data folder that were not read as datasets (e.g. define.xml, a randomization list)
-    ignored_files: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ groups
     def group_order(self, phase: Optional[str] = None) -> list[str]:
@@ -104,7 +107,7 @@ def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool = False) -> pd.
         raise UserInputError(f"adsl: treatment variable {trt} (design.treatment_variable) is absent")
     out = adsl.copy()
     values = out[trt].astype("string").str.strip()
-    masked = (values.str.upper() == BLINDED_VALUE).fillna(False)
+    masked = is_masked(values)
     by_value = {a.data_value: (a.id, a.label, i + 1) for i, a in enumerate(plan.design.arms)}
     by_value[BLINDED_VALUE] = ("BLINDED", BLINDED_GROUP, len(plan.design.arms) + 1)
     values = values.mask(masked, BLINDED_VALUE)

@@ -49,6 +49,10 @@ NAMELESS_WRITE_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "E
                                   if hasattr(errno, name))
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _real(path: os.PathLike | str) -> Path:
     return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
 
@@ -253,7 +257,7 @@ def stale_work_folders(out: Path) -> list[Path]:
 
 def remove_stale_work_folders(out: Path, *, log=None) -> None:
     """Remove the stale work folders beside ``out``; put a parked previous ``out`` back if ``out`` is missing."""
-    log = log or (lambda msg: print(msg, file=sys.stderr))
+    log = log or _stderr
     for folder in stale_work_folders(out):
         try:
             _remove_stale(folder, out, log)
@@ -309,7 +313,7 @@ class OutputFolder:
 
     def __init__(self, out: Path, *, log=None):
         self.out = _real(out)
-        self.log = log
+        self.log = log or _stderr
         self.tmp: Optional[Path] = None
         self.work: Optional[Path] = None
         self.backup: Optional[Path] = None
@@ -395,7 +399,7 @@ class OutputFolder:
             try:
                 self._remove_work_folders()
             except OSError as exc:  # do not hide the run's own outcome
-                (self.log or (lambda m: print(m, file=sys.stderr)))(
+                self.log(
                     f"warning: could not clean up beside {self.out} ({exc.strerror or exc})")
 
     def _remove_work_folders(self) -> None:
@@ -406,14 +410,14 @@ class OutputFolder:
             if parked.exists() and not self.committed:  # the swap failed half-way: put the previous one back
                 if self.out.exists():
                     (self.backup / MARKER).unlink(missing_ok=True)
-                    (self.log or (lambda m: print(m, file=sys.stderr)))(
+                    self.log(
                         f"warning: the previous {self.out.name} is kept in {self.backup}")
                     return
                 os.replace(parked, self.out)
             left = remove_package_written(parked) if parked.exists() else []
             if left:  # files appeared in --out while it was being replaced: keep them
                 (self.backup / MARKER).unlink(missing_ok=True)
-                (self.log or (lambda m: print(m, file=sys.stderr)))(
+                self.log(
                     f"warning: kept the previous {self.out.name} in {self.backup}: it holds files this package "
                     f"did not write ({', '.join(left[:5])})")
             else:

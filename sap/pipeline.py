@@ -20,7 +20,7 @@ from analyses.results import RESULT_COLUMNS, json_safe
 from sap.bundle import AnalysisOutcome, RunBundle
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
-from sap.data.readers import NOT_DATASETS
+from sap.data.readers import NOT_DATASETS, dataset_name
 from sap.errors import UserInputError
 from sap.spec import Plan, canonical_json, plan_sha256
 
@@ -94,7 +94,7 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
 
     derived = derive_for_plan(plan, datasets)
     return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
-                           data_source=loaded.source_description, ignored_files=tuple(loaded.ignored))
+                           data_source=loaded.source_description)
 
 
 def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisOutcome]:
@@ -179,12 +179,17 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     }
     return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
                      blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
-                     data_notes=_data_notes(ctx))
+                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx))
+
+
+def _randomization_notes(ignored: tuple[str, ...]) -> list[str]:
+    """A note for each randomization list found in the data folder and not read (see NOT_DATASETS)."""
+    return [f"{name} in the data folder was not read: unblinding takes only --randomization."
+            for name in ignored if dataset_name(name) in NOT_DATASETS]
 
 
 def _data_notes(ctx: AnalysisContext) -> list[str]:
-    notes = [f"{name} in the data folder was not read: unblinding takes only --randomization."
-             for name in ctx.ignored_files if Path(name).stem.lower() in NOT_DATASETS]
+    notes = []
     dis = ctx.derived.get("score_disagreements")
     if dis is not None and len(dis):
         notes.append(f"{len(dis)} sponsor-supplied scores disagree with the scores re-derived from items "
