@@ -12,6 +12,7 @@ from typing import Iterable, Optional, Sequence
 
 import pandas as pd
 
+from reports.display import DisplayTable
 from reports.tables import TableLayout, display_table_html, display_table_typst, html_paragraph, layout_for
 from reports.text import escape_markdown, raw_block, safe_filename, typst_string
 
@@ -61,8 +62,6 @@ def blockquote(text: str) -> str:
 def frame_table(frame: pd.DataFrame, title: str = "", *, stub: Sequence[str] = (), footnotes: Sequence[str] = (),
                 group: str | None = None):
     """A DisplayTable built from a plain frame (used for plan-derived and provenance tables)."""
-    from sap.bundle import DisplayTable
-
     return DisplayTable(title=title, frame=frame, footnotes=tuple(footnotes), stub_columns=tuple(stub),
                         group_column=group)
 

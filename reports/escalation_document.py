@@ -8,6 +8,8 @@ import pandas as pd
 
 from reports.blocks import (BLINDED_LABEL, TablePart, blockquote, frame_table, heading, labelled, paragraph,
                             table_block)
+from reports.shells import display_tables
+from reports.shells.common import ShellContext, not_estimable_reason
 from reports.text import plain
 
 ESCALATION_METHODS = ("dose_escalation", "dlt_rate", "escalation_oc")
@@ -65,6 +67,7 @@ def build_escalation_body(bundle) -> str:
         out.append(table_block([TablePart(frame_table(levels, stub=("Dose level",)))],
                                block_id=f"esc-levels-{phase.id}", caption="Dose levels"))
     outcomes = escalation_outcomes(bundle)
+    sc = ShellContext(plan, data_source=bundle.data_source, blinded=bundle.blinded)
     out.append(heading(1, "Cohorts, decisions and recommended dose", anchor="esc-results"))
     if not outcomes:
         out.append(paragraph("This run has no dose-escalation, DLT-rate or operating-characteristics outcome."))
@@ -76,7 +79,7 @@ def build_escalation_body(bundle) -> str:
         except StopIteration:
             pass
         if o.not_estimable:
-            out.append(paragraph(f"Not estimable: {'; '.join(o.notes) or 'no reason recorded'}"))
+            out.append(paragraph(f"Not estimable: {not_estimable_reason(o)}"))
             continue
         if o.method == "dose_escalation":
             rec = recommendation_text(o.tidy)
@@ -87,7 +90,7 @@ def build_escalation_body(bundle) -> str:
                 out.append(table_block([TablePart(frame_table(history, stub=("Cohort",)))],
                                        block_id=f"esc-history-{o.analysis_id}",
                                        caption="Decision after each cohort", lines=[f"Population: {pop}."]))
-        parts = [TablePart(dt, dt.title or None) for dt in o.tables]
+        parts = [TablePart(dt, dt.title or None) for dt in display_tables(o, sc)]
         if parts:
             out.append(table_block(parts, block_id=f"esc-tables-{o.analysis_id}", caption=o.title,
                                    lines=[f"Population: {pop}."], notes=list(o.notes)))

@@ -15,9 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from reports import figures as figs
+from reports.format import ci_header
 from reports.blocks import (BLINDED_LABEL, TablePart, bullets, figure_block, frame_table, heading, labelled,
                             note_block, paragraph, table_block)
 from reports.reproduction import summarize_reproduction
+from reports.shells import display_tables
+from reports.shells.common import ShellContext, not_estimable_reason
 from reports.tables import write_table_csv
 from reports.text import safe_filename
 
@@ -86,8 +89,10 @@ def _multiplicity_note(plan, output) -> list[str]:
     return []
 
 
-def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets, *, blinded: bool) -> str:
+def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets, *, blinded: bool,
+                          sc: ShellContext | None = None) -> str:
     """A catalogue table: caption, population, each analysis' display tables, footnotes and notes."""
+    sc = sc or ShellContext(plan, blinded=blinded)
     caption = output_caption(output, blinded)
     parts, notes, missing = [], [], []
     for analysis_id in output.analyses:
@@ -97,19 +102,19 @@ def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets,
             continue
         other_pop = _analysis_population(plan, analysis_id, outcomes, output.population)
         if outcome.not_estimable:
-            reason = "; ".join(outcome.notes) or "no reason recorded"
-            missing.append(f"{outcome.title} ({analysis_id}): not estimable. {reason}")
+            missing.append(f"{outcome.title} ({analysis_id}): not estimable. {not_estimable_reason(outcome)}")
             continue
-        for i, dt in enumerate(outcome.tables):
+        tables = display_tables(outcome, sc)
+        for i, dt in enumerate(tables):
             title = dt.title or outcome.title
             if other_pop:
                 title = f"{title} \u2014 population: {population_text(plan, other_pop)}"
-            show_title = title if (len(output.analyses) > 1 or len(outcome.tables) > 1
+            show_title = title if (len(output.analyses) > 1 or len(tables) > 1
                                    or title != output.title) else None
             if blinded and show_title:
                 show_title = f"{show_title} [{BLINDED_LABEL}]"
             parts.append(TablePart(dt, show_title))
-        if not outcome.tables:
+        if not tables:
             missing.append(f"{outcome.title} ({analysis_id}): the analysis produced no display table.")
         notes += [f"{analysis_id}: {n}" for n in outcome.notes]
     lines = [f"Population: {_output_population(plan, output, outcomes)}. N = number of subjects in the "
@@ -140,15 +145,17 @@ def figure_labels(plan, kind: str, analysis_id: str) -> tuple[str, str]:
     ep = _endpoint(plan, analysis)
     name = ep.label if ep else analysis.title
     unit = f" ({ep.unit})" if ep is not None and ep.unit else ""
-    value = str(analysis.options.get("value", "CHG"))
-    time_unit = str(analysis.options.get("time_unit", (ep.unit if ep and ep.unit else "weeks")))
+    opts = analysis.options  # parsed on plan load: the options model's defaults, never the report's own
+    value = str(getattr(opts, "value", "AVAL"))
+    time_unit = str(getattr(opts, "time_unit", None) or (ep.unit if ep and ep.unit else "weeks"))
+    ci = ci_header(getattr(opts, "level", 0.95))
     if kind == "mean_change":
         prefix = "LS mean" if analysis.method in ("mmrm", "ancova") else "Mean"
         what = {"CHG": "change from baseline in", "PCHG": "percent change from baseline in",
                 "AVAL": ""}.get(value, "")
-        return f"{prefix} {what} {name}{unit if value != 'PCHG' else ' (%)'}, 95% CI".replace("  ", " "), "Visit"
+        return f"{prefix} {what} {name}{unit if value != 'PCHG' else ' (%)'}, {ci}".replace("  ", " "), "Visit"
     if kind == "response_rates":
-        return f"{name}: responders (%), 95% CI", "Visit"
+        return f"{name}: responders (%), {ci}", "Visit"
     if kind == "km":
         if analysis.method == "response_duration":
             return "Probability of remaining in response", f"Time since onset of response ({time_unit})"
@@ -160,8 +167,8 @@ def figure_labels(plan, kind: str, analysis_id: str) -> tuple[str, str]:
         if phase is not None and phase.reference_arm:
             ref = plan.design.arm(phase.reference_arm).label
             exp = [plan.design.arm(a).label for a in phase.arms if a != phase.reference_arm]
-            return f"Difference in {name} proportion, {' / '.join(exp)} minus {ref} (95% CI)", ""
-        return f"Difference in {name} proportion (95% CI)", ""
+            return f"Difference in {name} proportion, {' / '.join(exp)} minus {ref} ({ci})", ""
+        return f"Difference in {name} proportion ({ci})", ""
     if kind == "swimmer":
         return "", f"Study week ({time_unit})" if time_unit != "weeks" else "Study week"
     return f"{name}{unit}", "Visit"
@@ -182,7 +189,7 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
             problems.append(f"Analysis {analysis_id} was not part of this run.")
             continue
         if outcome.not_estimable:
-            problems.append(f"{analysis_id}: not estimable. {'; '.join(outcome.notes)}")
+            problems.append(f"{analysis_id}: not estimable. {not_estimable_reason(outcome)}")
             continue
         value_label, time_label = figure_labels(plan, kind, analysis_id)
         try:
@@ -257,6 +264,7 @@ def data_notes_markdown(bundle) -> str:
 def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
     """Markdown body of report.qmd and the table/figure files written."""
     plan, outcomes, blinded = bundle.plan, bundle.outcomes, bundle.blinded
+    sc = ShellContext(plan, data_source=bundle.data_source, blinded=blinded)
     assets = Assets()
     out = [heading(1, "About this report", anchor="about")]
     out.append(paragraph(f"Results of the statistical analysis plan {plan.id} version {plan.version} "
@@ -284,7 +292,7 @@ def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
             if o.kind == "figure":
                 out.append(figure_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
             else:
-                out.append(table_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
+                out.append(table_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded, sc=sc))
     out.append(heading(1, "Data handling notes", anchor="data-notes"))
     out.append(data_notes_markdown(bundle))
     return "\n".join(out), assets.paths

@@ -8,6 +8,8 @@ import json
 
 import pandas as pd
 
+from sap.registry import method_entry, method_sentence
+
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
 
@@ -28,17 +30,8 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _options(options: dict) -> str:
-    return "; ".join(f"{k} = {_fmt(v)}" for k, v in options.items()) or "defaults"
-
-
 def _method_description(method: str) -> str:
-    try:
-        from sap.methods import METHODS
-
-        return METHODS[method][1]
-    except (ImportError, KeyError):
-        return ""
+    return method_entry(method).description
 
 
 def identification(plan, sha256: str) -> str:
@@ -167,10 +160,11 @@ def analyses_section(plan) -> str:
         rows.append({"Analysis": a.id, "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
                      "Method": f"{a.method}: {_method_description(a.method)}".rstrip(": "),
                      "Endpoint": a.endpoint or "", "Population": a.population, "Phase": a.phase or "",
-                     "Options": _options(a.options)})
+                     "Model and options": method_sentence(a.method, a.options)})
     out = [heading(1, "Statistical analysis methods", anchor="sap-analyses"),
-           paragraph("Every analysis names a registered method; its options are validated when the plan is "
-                     "loaded. The implementations cite their references (and the SAS/R equivalents) in the "
+           paragraph("Every analysis names a registered method; its options are parsed when the plan is "
+                     "loaded, and the sentence below each method is written from the parsed options, defaults "
+                     "included. The implementations cite their references (and the SAS/R equivalents) in the "
                      "package documentation.")]
     out.append(_table(pd.DataFrame(rows), "analyses", "Analyses and methods", stub=("Analysis",)))
     texts = [(a.id, a.text) for a in plan.analyses if a.text]

@@ -20,18 +20,7 @@ from typing import Any, Optional
 
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class DisplayTable:
-    """A formatted table ready to print: string cells, column headers carrying 'N=' where relevant."""
-
-    title: str
-    frame: pd.DataFrame
-    footnotes: tuple[str, ...] = ()
-    #: row-label columns (stub) at the left of ``frame``; the rest are data columns
-    stub_columns: tuple[str, ...] = ()
-    #: optional grouping column in ``frame`` used as row-group headings (e.g. SOC)
-    group_column: Optional[str] = None
+from reports.display import DisplayTable  # noqa: F401 - transitional: adapters not yet moved to shells
 
 
 @dataclass
@@ -62,3 +51,5 @@ class RunBundle:
     blinded: bool = False
     derivation_log: Optional[pd.DataFrame] = None
     data_notes: list[str] = field(default_factory=list)
+    #: the data source as footnotes print it (e.g. the frozen data folder and generator seed)
+    data_source: str = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import platform
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
@@ -17,7 +18,9 @@ from typing import Any, Optional
 import pandas as pd
 
 from analyses.results import RESULT_COLUMNS, json_safe
-from sap.bundle import AnalysisOutcome, RunBundle
+from sap.bundle import RunBundle
+from sap.registry import method_entry
+from sap.results import AnalysisResult
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
 from sap.data.readers import NOT_DATASETS, dataset_name
@@ -97,28 +100,41 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
                            data_source=loaded.source_description)
 
 
-def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisOutcome]:
-    """Run every plan analysis through its adapter, in plan order."""
-    from sap.adapters import ADAPTERS
-
-    outcomes: dict[str, AnalysisOutcome] = {}
-    deferred = [a for a in ctx.plan.analyses if a.method == "multiplicity"]
+def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisResult]:
+    """Run every plan analysis through its method-table entry, in plan order (``after_all`` methods last)."""
+    results: dict[str, AnalysisResult] = {}
+    entries = {a.id: method_entry(a.method) for a in ctx.plan.analyses}
     for analysis in ctx.plan.analyses:
-        if analysis.method == "multiplicity":
-            continue
-        adapter = ADAPTERS.get(analysis.method)
-        if adapter is None:
-            raise NotImplementedError(f"no adapter for method {analysis.method!r}")
-        outcome = adapter(ctx, analysis)
-        outcome.tidy = _complete_tidy(outcome.tidy, analysis)
-        outcomes[analysis.id] = outcome
-    from sap.adapters.multiplicity import multiplicity
+        if not entries[analysis.id].after_all:
+            results[analysis.id] = _checked(analysis, entries[analysis.id].run_function()(ctx, analysis))
+    for analysis in ctx.plan.analyses:
+        if entries[analysis.id].after_all:
+            results[analysis.id] = _checked(analysis, entries[analysis.id].run_function()(ctx, analysis, results))
+    return {a.id: results[a.id] for a in ctx.plan.analyses}
 
-    for analysis in deferred:
-        outcome = multiplicity(ctx, analysis, outcomes)
-        outcome.tidy = _complete_tidy(outcome.tidy, analysis)
-        outcomes[analysis.id] = outcome
-    return {a.id: outcomes[a.id] for a in ctx.plan.analyses}
+
+def is_primary(plan: Plan, analysis) -> bool:
+    """An analysis the plan marks as primary: of a primary endpoint and not a sensitivity analysis."""
+    return (analysis.endpoint is not None and not analysis.sensitivity
+            and plan.endpoint(analysis.endpoint).role == "primary")
+
+
+def _checked(analysis, result):
+    """The result with its rows completed to the results contract; a primary analysis must be estimable."""
+    rows = _complete_tidy(result.rows if isinstance(result, AnalysisResult) else result.tidy, analysis)
+    if isinstance(result, AnalysisResult):
+        return replace(result, rows=rows)
+    result.tidy = rows  # an AnalysisOutcome of an adapter not yet moved to the result type
+    return result
+
+
+def check_primary_estimable(plan: Plan, results) -> None:
+    """Raise UserInputError when an analysis the plan marks as primary could not be estimated."""
+    failed = [f"analyses[{a.id}] ({a.method}, primary endpoint {a.endpoint}): not estimable: "
+              f"{results[a.id].not_estimable}" for a in plan.analyses
+              if is_primary(plan, a) and getattr(results[a.id], "not_estimable", None) not in (None, False, True)]
+    if failed:
+        raise UserInputError("primary analysis cannot be estimated on these data: " + "; ".join(failed))
 
 
 def _complete_tidy(tidy: pd.DataFrame, analysis) -> pd.DataFrame:
@@ -138,7 +154,8 @@ def results_document(bundle: RunBundle) -> dict[str, Any]:
     """The ``results.json`` document: plan, data provenance and every result row."""
     rows: list[dict[str, Any]] = []
     for outcome in bundle.outcomes.values():
-        for rec in outcome.tidy.to_dict(orient="records"):
+        frame = outcome.rows if isinstance(outcome, AnalysisResult) else outcome.tidy
+        for rec in frame.to_dict(orient="records"):
             rows.append({k: json_safe(v) for k, v in rec.items()})
     plan = bundle.plan
     return {
@@ -161,6 +178,7 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
         seed = plan.data.synthetic.seed if plan.data.synthetic else None
         ctx.data_source = f"frozen synthetic data synthetic_data/frozen/{plan.id} (generator seed {seed})"
     outcomes = run_analyses(ctx)
+    check_primary_estimable(plan, outcomes)
     inputs = [dict(name=name, **info) for name, info in loaded.manifest().items()]
     if randomization is not None:
         from sap.data import sha256_file
@@ -179,7 +197,7 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     }
     return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
                      blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
-                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx))
+                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx), data_source=ctx.data_source)
 
 
 def _randomization_notes(ignored: tuple[str, ...]) -> list[str]:

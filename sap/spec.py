@@ -2,7 +2,7 @@
 
 A plan (``sap/plans/<id>.yaml``) states, before any data is seen, what a trial estimates and how. It is
 loaded into frozen pydantic models; unknown keys are errors, method names and their options are checked
-against :mod:`sap.methods`, and cross-references (endpoint visits in the schedule, analyses naming known
+against the method table (:mod:`sap.registry`; options are parsed once into the method's options model), and cross-references (endpoint visits in the schedule, analyses naming known
 endpoints/populations/arms, outputs naming known analyses, multiplicity families) are checked on load.
 Estimands follow ICH E9(R1): population, variable, intercurrent events with strategies, and the
 population-level summary.
@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from sap.expressions import FilterSyntaxError, parse_filter
-from sap.methods import METHODS, options_model
+from sap.registry import REGISTRY, MethodOptions, options_model
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"
 
@@ -230,25 +231,36 @@ class Analysis(_Model):
     population: str
     phase: Optional[str] = None
     data: Optional[DataSelection] = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    #: the method's options, parsed once on load into the method's options model (sap.registry)
+    options: SerializeAsAny[MethodOptions] = Field(default_factory=dict, validate_default=True)
     sensitivity: bool = False
     text: str = ""
 
     @field_validator("method")
     @classmethod
     def _known_method(cls, v: str) -> str:
-        if v not in METHODS:
-            raise ValueError(f"unknown method {v!r}; known methods: {', '.join(sorted(METHODS))}")
+        if v not in REGISTRY:
+            raise ValueError(f"unknown method {v!r}; known methods: {', '.join(sorted(REGISTRY))}")
         return v
 
-    @model_validator(mode="after")
-    def _options(self) -> "Analysis":
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, v: Any, info: ValidationInfo) -> Any:
+        method = info.data.get("method")
+        if method is None:  # the method error is reported on its own
+            return v
+        model = options_model(method)
+        if isinstance(v, model):
+            return v
+        if v is None:
+            v = {}
+        if not isinstance(v, dict):
+            raise ValueError(f"analysis {info.data.get('id')} ({method}): options must be a mapping")
         try:
-            options_model(self.method).model_validate(self.options)
+            return model.model_validate(v)
         except ValidationError as exc:
             bad = "; ".join(f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ValueError(f"analysis {self.id} ({self.method}): {bad}") from None
-        return self
+            raise ValueError(f"analysis {info.data.get('id')} ({method}): {bad}") from None
 
     @model_validator(mode="after")
     def _where(self) -> "Analysis":
@@ -259,9 +271,9 @@ class Analysis(_Model):
                 raise ValueError(f"analyses[{self.id}].data.where: {exc}") from None
         return self
 
-    def parsed_options(self):
-        """Return the options as the method's validated options model."""
-        return options_model(self.method).model_validate(self.options)
+    def parsed_options(self) -> MethodOptions:
+        """The options as parsed on load (kept for callers of the old interface; same object as ``options``)."""
+        return self.options
 
 
 class MissingData(_Model):
@@ -401,10 +413,9 @@ class Plan(_Model):
                 errors.append(f"analyses[{an.id}].population: unknown population {an.population!r}")
             if an.phase is not None and an.phase not in phases:
                 errors.append(f"analyses[{an.id}].phase: unknown phase {an.phase!r}")
-            opts = an.options
-            for key in ("visit",):
-                if key in opts and opts[key] is not None and an.data is None and float(opts[key]) not in visits:
-                    errors.append(f"analyses[{an.id}].options.{key}: {opts[key]} not in the visit schedule")
+            visit = getattr(an.options, "visit", None)
+            if visit is not None and an.data is None and float(visit) not in visits:
+                errors.append(f"analyses[{an.id}].options.visit: {visit:g} not in the visit schedule")
         for out in self.outputs:
             for a in out.analyses:
                 if a not in analyses:

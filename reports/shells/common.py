@@ -1,0 +1,83 @@
+"""What every table shell shares: the shell context, column headers, visit labels and the standard footnotes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pandas as pd
+
+from reports.display import DisplayTable
+
+
+@dataclass(frozen=True)
+class ShellContext:
+    """The run-level facts a shell may print: the frozen plan, the data source and whether data are blinded."""
+
+    plan: Any  # sap.spec.Plan
+    data_source: str = ""
+    blinded: bool = False
+
+    def analysis(self, result):
+        return self.plan.analysis(result.analysis_id)
+
+    def options(self, result):
+        """The analysis' options as parsed on plan load."""
+        return self.analysis(result).options
+
+    def endpoint(self, result):
+        return self.plan.endpoint(result.endpoint) if result.endpoint else None
+
+    def visit_label(self, avisitn) -> str:
+        return self.plan.visit_label(float(avisitn))
+
+
+def group_header(label: str, n: Optional[int]) -> str:
+    """Column header of a treatment group: 'Placebo (N=12)'."""
+    return label if n is None else f"{label} (N={int(n)})"
+
+
+def group_headers(result) -> dict[str, str]:
+    """Group label -> column header with the population N, in display order."""
+    return {g: group_header(g, n) for g, n in result.group_n.items()}
+
+
+def population_footnote(result, sc: ShellContext) -> str:
+    analysis = sc.analysis(result)
+    pop = sc.plan.population(result.population)
+    phase = f"; {sc.plan.design.phase(analysis.phase).label}" if analysis.phase else ""
+    return f"Population: {pop.label} ({pop.definition.rstrip('.')}){phase}. N = number of subjects in the population."
+
+
+def data_footnote(sc: ShellContext) -> str:
+    return f"Data source: {sc.data_source}." if sc.data_source else ""
+
+
+def result_footnotes(result) -> list[str]:
+    """Footnotes written from the result itself: exclusions with reasons, data notes, warnings, convergence."""
+    notes = [e.text() + "." for e in result.excluded]
+    notes += list(result.notes)
+    if result.converged is False:
+        notes.append("The model did not converge; estimates are shown as computed at the last iteration.")
+    notes += [f"Warning: {w}" for w in result.warnings]
+    return notes
+
+
+def footnotes(result, sc: ShellContext, *method_notes: str) -> tuple[str, ...]:
+    """Method notes, then the result's own notes, the population and the data source (empty ones dropped)."""
+    parts = list(method_notes) + result_footnotes(result) + [population_footnote(result, sc), data_footnote(sc)]
+    return tuple(p for p in parts if p)
+
+
+def not_produced_table(result, sc: ShellContext) -> DisplayTable:
+    """A one-cell table saying why a result is not shown (not estimable, with its reason; or withheld)."""
+    reason = result.not_estimable or result.withheld or ""
+    text = f"Not estimable: {reason}" if result.not_estimable else reason
+    return DisplayTable(result.title, pd.DataFrame({"Note": [text]}), footnotes=footnotes(result, sc))
+
+
+def not_estimable_reason(outcome) -> str:
+    """Why a result is not shown: its recorded reason (or the notes of an outcome of the old type)."""
+    reason = outcome.not_estimable
+    if isinstance(reason, str) and reason:
+        return reason
+    return "; ".join(outcome.notes) or "no reason recorded"
