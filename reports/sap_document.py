@@ -10,6 +10,7 @@ import pandas as pd
 
 from sap.registry import method_entry, method_sentence
 
+from reports.results_document import display_number, population_text
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
 
@@ -209,8 +210,6 @@ def notes_section(plan) -> str:
 
 
 def catalogue_section(plan) -> str:
-    from reports.results_document import display_number, population_text
-
     frame = pd.DataFrame([{"Number": f"{o.kind.capitalize()} {display_number(o)}", "Title": o.title,
                            "Population": population_text(plan, o.population) if o.population else "",
                            "Section": o.section, "Analyses": ", ".join(o.analyses),

@@ -20,6 +20,7 @@ from sap.context import is_masked
 from sap.data.errors import DataContractError, Problem
 from sap.errors import UserInputError
 from sap.spec import Plan
+from sap.data import read_dataset
 
 #: ADSL columns that carry a blinded subject's assignment besides the treatment variable:
 #: text columns must be masked or empty, numeric ones missing.
@@ -110,7 +111,6 @@ def unblind(plan: Plan, adsl: pd.DataFrame, randomization: Path) -> pd.DataFrame
 
     An unmasked subject whose treatment disagrees with the randomization file is an error.
     """
-    from sap.data import read_dataset
 
     if not randomization.is_file():
         raise UserInputError(f"--randomization {randomization}: no such file")

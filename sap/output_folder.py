@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from sap.errors import UserInputError
+from sap.spec import PLANS_DIR
 
 MARKER = ".sap-tmp"
 TMP_INFIX = ".tmp-"
@@ -85,8 +86,6 @@ def protected_folders(*, data=None, randomization: Optional[os.PathLike | str] =
         found.append(("folder of the --randomization file", _real(randomization).parent))
     if plan_file is not None:
         found.append(("folder of the --plan file", _real(plan_file).parent))
-    from sap.spec import PLANS_DIR
-
     found.append(("folder of the shipped plans", _real(PLANS_DIR)))
     for name in INSTALL_PACKAGES:
         try:

@@ -18,12 +18,16 @@ from typing import Any, Optional
 import pandas as pd
 
 from analyses.results import RESULT_COLUMNS, json_safe
+from reports import render_run
 from sap.bundle import RunBundle
 from sap.registry import method_entry
+from sap.requirements import requirements_for_plan
 from sap.results import AnalysisResult
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
+from sap.data import check_contract, read_data_folder, sha256_file
 from sap.data.readers import NOT_DATASETS, dataset_name
+from sap.derivations import derive_for_plan
 from sap.errors import UserInputError
 from sap.spec import Plan, canonical_json, plan_sha256
 
@@ -33,14 +37,9 @@ PACKAGES = ("sap", "numpy", "scipy", "pandas", "statsmodels", "lifelines", "pyda
 
 
 def frozen_data_dir(plan: Plan) -> Path:
-    """Folder of the plan's frozen synthetic datasets (installed with the package)."""
-    try:
-        import synthetic_data
-
-        base = Path(synthetic_data.__file__).resolve().parent / "frozen"
-    except ImportError:  # pragma: no cover
-        base = FROZEN_DIR
-    return base / plan.id
+    """Folder of the plan's frozen synthetic datasets (package data of ``synthetic_data``, installed beside ``sap``;
+    located by path so that running a plan never imports the generator)."""
+    return FROZEN_DIR / plan.id
 
 
 def package_versions() -> dict[str, str]:
@@ -55,8 +54,6 @@ def package_versions() -> dict[str, str]:
 
 def load_data(plan: Plan, data: Any):
     """Read the run's datasets (default: the plan's frozen synthetic data)."""
-    from sap.data import read_data_folder
-
     source = data
     if source is None:
         source = frozen_data_dir(plan)
@@ -77,9 +74,6 @@ def load_data(plan: Plan, data: Any):
 
 def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -> AnalysisContext:
     """Check the data contract, assign arms and phases, and derive the analysis datasets."""
-    from sap.requirements import requirements_for_plan
-    from sap.data import check_contract
-
     datasets = dict(loaded.datasets)
     if "adsl" not in datasets:
         raise UserInputError(f"{loaded.source_description}: required dataset adsl is missing")
@@ -93,8 +87,6 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
         check_masking_complete(plan, datasets)
     adsl = assign_arms(plan, adsl, blinded=blinded)
     datasets["adsl"] = adsl
-    from sap.derivations import derive_for_plan
-
     derived = derive_for_plan(plan, datasets)
     return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
                            data_source=loaded.source_description)
@@ -181,8 +173,6 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     check_primary_estimable(plan, outcomes)
     inputs = [dict(name=name, **info) for name, info in loaded.manifest().items()]
     if randomization is not None:
-        from sap.data import sha256_file
-
         inputs.append({"name": "randomization", "path": str(randomization), "sha256": sha256_file(randomization)})
     manifest = {
         "plan_id": plan.id,
@@ -227,8 +217,6 @@ def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "p
                                           encoding="utf-8")
     if bundle.derivation_log is not None:
         (out_dir / "derivation_log.csv").write_text(bundle.derivation_log.to_csv(index=False), encoding="utf-8")
-    from reports import render_run
-
     render_run(bundle, out_dir, formats=tuple(formats))
     manifest["run_finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest["outputs"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())

@@ -28,7 +28,8 @@ import traceback
 from pathlib import Path
 from typing import Optional, Sequence
 
-from sap.errors import UserInputError
+from sap.errors import UserInputError, is_user_error
+from sap.spec import PLANS_DIR, available_plans, load_plan, plan_path
 from sap.output_folder import OutputFolder, check_out_location, protected_folders
 
 
@@ -114,8 +115,6 @@ class _InterruptHandlers:
 
 def _plan_file(plan_arg: str):
     """The plan file when ``--plan`` is a path (not a shipped plan id), else None."""
-    from sap.spec import PLANS_DIR, plan_path
-
     path = plan_path(plan_arg)
     return None if path.resolve().parent == PLANS_DIR.resolve() else path
 
@@ -136,8 +135,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from sap.spec import PlanError, available_plans, load_plan
-
     try:
         if args.list_plans:
             for pid in available_plans():
@@ -160,12 +157,7 @@ def _main(args: argparse.Namespace) -> int:
             folder.commit()
         print(f"wrote {out}")
         return 0
-    except (UserInputError, PlanError) as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - contract errors from sap.data subclass ValueError
-        from sap.errors import is_user_error
-
+    except Exception as exc:  # noqa: BLE001 - every exception is reported: bad input exit 2, a bug exit 1
         if is_user_error(exc):
             print(f"error: {_one_line(exc)}", file=sys.stderr)
             return 2

@@ -21,14 +21,11 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
+from sap.errors import PlanError
 from sap.expressions import FilterSyntaxError, parse_filter
 from sap.registry import REGISTRY, MethodOptions, options_model
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"
-
-
-class PlanError(ValueError):
-    """A plan file is invalid; the message names the plan file and the offending key."""
 
 
 class _Model(BaseModel):

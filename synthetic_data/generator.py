@@ -28,6 +28,10 @@ from .catalog import BASDAI_ITEMS, CATALOG, required_parameters
 from .enrollment import block_randomize, phase_sizes, simulate_escalation
 from .params import DLT_TERMS, SynthParams, params_for
 from .trajectories import compute_effect_profile, draw_dropout, draw_visit_days
+from .blinding import blind
+from .calibration import compute_subject_statistics, select_calibrated
+from .datasets import build_adex, build_adsl, build_bds
+from .subsetting import subset_subjects
 
 KNOWN_FLAGS = ("RANDFL", "SAFFL", "FASFL", "ITTFL", "PPROTFL", "DLTEVLFL")
 STREAMS = ("enrol", "pool", "alloc", "admin", "visits", "events", "ae", "misc")
@@ -269,7 +273,6 @@ def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = Fals
     else:
         out, _ = calibrate(plan, p, seed, n)
     if blinded:
-        from .blinding import blind
         out = blind(plan, out)
     return out
 
@@ -277,8 +280,6 @@ def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = Fals
 def calibrate(plan: Plan, p: SynthParams, seed: int, n: int | None = None):
     """``(datasets, selection)``: ``n`` subjects chosen from a simulated pool so that the package's summary
     matches ``p.calibration_target`` (:mod:`synthetic_data.calibration`; single-arm plans only)."""
-    from .calibration import compute_subject_statistics, select_calibrated
-    from .subsetting import subset_subjects
 
     if len(plan.design.phases) != 1 or plan.design.phases[0].kind != "single_arm":
         raise ValueError(f"plan {plan.id}: calibration by subject selection needs a single-arm, single-phase design")
@@ -462,7 +463,6 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
     trial.last_admin_ady = np.array([a[-1][0] + 1 if a else np.nan for a in admin], dtype=float)
 
     # ---- datasets
-    from .datasets import build_adsl, build_adex, build_bds
     undosed_day = np.where(dosed, ady[:, 0], np.nan)  # never-dosed: baseline has a date but no ADY
     adqs, adlb = build_bds(trial, visits, need, values, ady, undosed_day, observed)
     adex = build_adex(trial)

@@ -1,17 +1,19 @@
 """Errors raised while reading trial data or checking it against the ADaM data contract.
 
-Both are :class:`ValueError` subclasses so that ``python -m sap.run`` can report them as bad
+Both are :class:`sap.errors.DataError` subclasses so that ``python -m sap.run`` reports them as bad
 input (exit 2, one-line ``error:`` message).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sap.errors import DataError
+
 #: How many example rows a problem message shows before giving the count.
 MAX_EXAMPLE_ROWS = 5
 
 
-class DataReadError(ValueError):
+class DataReadError(DataError):
     """A data file or folder could not be read (unknown format, undecodable text, ambiguity)."""
 
 
@@ -50,7 +52,7 @@ class Problem:
         return text
 
 
-class DataContractError(ValueError):
+class DataContractError(DataError):
     """The data break the contract; ``.problems`` lists every problem found (not only the first).
 
     ``str(error)``: first line a one-line summary (``"3 data problems: adsl.USUBJID duplicated
