@@ -9,7 +9,7 @@ KM plot with a risk table, forest plot, swimmer and spaghetti plots), written by
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib
 
@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from reports.format import ci_header  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -113,7 +115,7 @@ def _estimate_plot(frame: pd.DataFrame, *, ylabel: str, xlabel: str, pooled: boo
 
 def plot_mean_change(lsmeans: pd.DataFrame, *, ylabel: str, xlabel: str = "Visit (study week)",
                      pooled: bool = False) -> Figure:
-    """Mean (LS mean) change from baseline with 95% CI by visit and arm (``lsmeans`` frame)."""
+    """Mean (LS mean) change from baseline with its CI by visit and arm (``lsmeans`` frame)."""
     check_figure_frame(lsmeans, "lsmeans")
     return _estimate_plot(lsmeans, ylabel=ylabel, xlabel=xlabel, pooled=pooled)
 
@@ -177,7 +179,12 @@ def plot_km(km_curve: pd.DataFrame, at_risk: pd.DataFrame | None, *, xlabel: str
     ax.set_xticks(times)
     ax.set_xticklabels([f"{t:g}" for t in times])
     ax.set_xlabel(xlabel)
-    table_ax = fig.add_subplot(grid[1], sharex=ax)
+    _at_risk_table(fig.add_subplot(grid[1], sharex=ax), risk, groups)
+    return fig
+
+
+def _at_risk_table(table_ax, risk: pd.DataFrame, groups: list[str]) -> None:
+    """Numbers at risk per group and time, under a KM plot (shared time axis)."""
     table_ax.set_ylim(-0.5, len(groups) - 0.5)
     table_ax.invert_yaxis()
     for i, g in enumerate(groups):
@@ -192,11 +199,11 @@ def plot_km(km_curve: pd.DataFrame, at_risk: pd.DataFrame | None, *, xlabel: str
     for spine in table_ax.spines.values():
         spine.set_visible(False)
     table_ax.set_title("Number at risk", fontsize=9, loc="left")
-    return fig
 
 
-def plot_forest(subgroups: pd.DataFrame, *, xlabel: str) -> Figure:
-    """Forest plot: difference with CI per subgroup level, 'Overall' first, n and values at the right."""
+def plot_forest(subgroups: pd.DataFrame, *, xlabel: str, level: float = 0.95) -> Figure:
+    """Forest plot: difference with CI (at ``level``) per subgroup level, 'Overall' first, n and values at the
+    right."""
     check_figure_frame(subgroups, "subgroups")
     d = subgroups.copy()
     overall = d["subgroup"].astype(str).str.lower() == "overall"
@@ -218,7 +225,7 @@ def plot_forest(subgroups: pd.DataFrame, *, xlabel: str) -> Figure:
              for e, a, b, k in zip(est, lo, hi, d["n"] if "n" in d.columns else [None] * n)]
     for yy, text in zip(y, right):
         ax.annotate(text, xy=(1.02, yy), xycoords=("axes fraction", "data"), va="center", fontsize=8.5)
-    ax.annotate("Estimate (95% CI)", xy=(1.02, n - 0.4), xycoords=("axes fraction", "data"),
+    ax.annotate(f"Estimate ({ci_header(level)})", xy=(1.02, n - 0.4), xycoords=("axes fraction", "data"),
                 va="bottom", fontsize=8.5, weight="bold")
     return fig
 
@@ -301,26 +308,24 @@ def save_figure(fig: Figure, stem: Path, *, svg: bool = True) -> list[Path]:
     return paths
 
 
-def build_figure(kind: str, data: dict[str, pd.DataFrame], *, value_label: str, time_label: str,
-                 pooled: bool) -> Figure:
-    """Dispatch on the catalogue's figure type; ``data`` is an outcome's figure_data."""
+def build_figure(kind: str, data: Mapping[str, pd.DataFrame], *, value_label: str, time_label: str,
+                 pooled: bool, level: float = 0.95) -> Figure:
+    """Dispatch on the catalogue's figure type; ``data`` is a result's ``frames``; ``level`` its CI level."""
     missing = [k for k in FIGURE_KEYS[kind] if k not in data and k != "at_risk"]
     if missing:
         raise KeyError(", ".join(missing))
-    if kind == "mean_change":
-        return plot_mean_change(data["lsmeans"], ylabel=value_label, pooled=pooled)
-    if kind == "response_rates":
-        return plot_response_rates(data["rates"], ylabel=value_label, pooled=pooled)
-    if kind == "km":
-        return plot_km(data["km_curve"], data.get("at_risk"), xlabel=time_label, ylabel=value_label,
-                       pooled=pooled)
-    if kind == "forest":
-        return plot_forest(data["subgroups"], xlabel=value_label)
-    if kind == "swimmer":
-        return plot_swimmer(data["episodes"], xlabel=time_label, pooled=pooled)
-    if kind == "spaghetti":
-        return plot_spaghetti(data["trajectories"], ylabel=value_label, pooled=pooled)
-    raise ValueError(f"unknown figure type {kind!r}; known: {', '.join(FIGURE_KEYS)}")
+    builders = {
+        "mean_change": lambda: plot_mean_change(data["lsmeans"], ylabel=value_label, pooled=pooled),
+        "response_rates": lambda: plot_response_rates(data["rates"], ylabel=value_label, pooled=pooled),
+        "km": lambda: plot_km(data["km_curve"], data.get("at_risk"), xlabel=time_label, ylabel=value_label,
+                              pooled=pooled),
+        "forest": lambda: plot_forest(data["subgroups"], xlabel=value_label, level=level),
+        "swimmer": lambda: plot_swimmer(data["episodes"], xlabel=time_label, pooled=pooled),
+        "spaghetti": lambda: plot_spaghetti(data["trajectories"], ylabel=value_label, pooled=pooled),
+    }
+    if kind not in builders:
+        raise ValueError(f"unknown figure type {kind!r}; known: {', '.join(FIGURE_KEYS)}")
+    return builders[kind]()
 
 
 def figure_kinds() -> Sequence[str]:

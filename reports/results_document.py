@@ -194,7 +194,7 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
         value_label, time_label = figure_labels(plan, kind, analysis_id)
         try:
             fig = figs.build_figure(kind, outcome.figure_data, value_label=value_label, time_label=time_label,
-                                    pooled=blinded)
+                                    pooled=blinded, level=getattr(outcome, "level", None) or 0.95)
         except KeyError as exc:
             problems.append(f"{analysis_id}: no figure data {exc} for a {kind.replace('_', ' ')} figure.")
             continue
