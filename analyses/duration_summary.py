@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,14 @@ QUANTILE_LABELS = {0.25: "Q1", 0.5: "median", 0.75: "Q3"}
 
 @dataclass(frozen=True)
 class TimeToEventResult:
-    """Rows of a time-to-event / duration analysis; ``tidy()`` gives the results.json table."""
+    """Rows of a time-to-event / duration analysis; ``tidy()`` gives the results.json table.
+
+    ``converged``: None without a Cox fit, else whether it converged; ``warnings``: text of the fit's warnings.
+    """
 
     rows: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    converged: Optional[bool] = None
+    warnings: tuple[str, ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows)
@@ -67,7 +72,9 @@ def summarize_time_to_event(frame: pd.DataFrame, *, time_col: str, event_col: st
     ("median"/"quantile"), event-free rates ("survival_rate") and numbers at risk ("n_at_risk") at
     ``time_points``, restricted mean ("rmst") at ``tau``. With ``group`` and ``comparator``: log-rank
     test ("logrank_test", estimate = chi-square) and Cox hazard ratio group vs comparator
-    ("hazard_ratio", Efron ties). Times not reached are NaN (written as null).
+    ("hazard_ratio", Efron ties; a hazard ratio that is not estimable has NaN estimates and its reason in the
+    extra column ``not_estimable``; the fit's convergence and warnings are on the result). Times not reached
+    are NaN (written as null).
     """
     _check_frame(frame, {"time": time_col, "event": event_col, "group": group_col})
     if (group is None) != (comparator is None):
@@ -108,10 +115,13 @@ def summarize_time_to_event(frame: pd.DataFrame, *, time_col: str, event_col: st
         lr = compute_logrank(t1, e1, t2, e2)
         rows.append(dict(base, statistic="logrank_test", estimate=lr["chisq"], df=lr["df"],
                          p_value=lr["p_value"], method="logrank"))
-        hr = compute_cox_hazard_ratio(t1, e1, t2, e2, level)
-        rows.append(dict(base, statistic="hazard_ratio", estimate=hr["hr"], ci_lower=hr["ci_lower"],
-                         ci_upper=hr["ci_upper"], p_value=hr["p_value"], se_log=hr["se"],
-                         method="cox_efron_wald"))
+        hr = compute_cox_hazard_ratio(t1, e1, t2, e2, level, labels=(str(group), str(comparator)))
+        hr_row = dict(base, statistic="hazard_ratio", estimate=hr["hr"], ci_lower=hr["ci_lower"],
+                      ci_upper=hr["ci_upper"], p_value=hr["p_value"], se_log=hr["se"], method="cox_efron_wald")
+        if hr["not_estimable"]:
+            hr_row["not_estimable"] = hr["not_estimable"]
+        rows.append(hr_row)
+        return TimeToEventResult(tuple(rows), converged=hr["converged"], warnings=hr["warnings"])
     return TimeToEventResult(tuple(rows))
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from analyses.duration import (compute_cox_hazard_ratio, compute_km_quantile, compute_km_table,
                                compute_logrank, compute_n_at_risk, compute_rmst, compute_survival_at,
-                               km_summary, summarize_time_to_event)
+                               km_summary)
+from analyses.duration_summary import summarize_time_to_event
 
 R_DIR = Path(__file__).resolve().parent / "r"
 LUNG = pd.read_csv(R_DIR / "duration_lung.csv")  # R survival::lung (time, status 1=death, sex)
