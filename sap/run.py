@@ -30,7 +30,8 @@ from typing import Optional, Sequence
 
 from sap.errors import UserInputError, is_user_error
 from sap.spec import PLANS_DIR, available_plans, load_plan, plan_path
-from sap.output_folder import OutputFolder, check_out_location, protected_folders
+from sap.output_folder import OutputFolder
+from sap.output_location import check_out_location, protected_folders
 
 
 def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
