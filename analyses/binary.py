@@ -217,10 +217,3 @@ def score_interval(x1, n1, x2, n2, z: float, mn_factor: bool = True,
                                     maxiter=500)
     return float(lower), float(upper)
 
-
-def __getattr__(name: str):
-    """Lazy re-export of the frame-level summaries (avoids a circular import)."""
-    if name in ("summarize_response_rates", "compare_response_rates"):
-        from analyses import binary_summary
-        return getattr(binary_summary, name)
-    raise AttributeError(f"module 'analyses.binary' has no attribute {name!r}")
