@@ -117,16 +117,33 @@ def check_xpt_complete(path: str | Path, data: bytes | None = None) -> ExpectedR
     path = Path(path)
     if data is None:
         data = path.read_bytes()
-    size = len(data)
-    if size % RECORD:
-        raise _corrupt(path, f"file length {size} is not a whole number of 80-byte records")
-    n_records = size // RECORD
+    if len(data) % RECORD:
+        raise _corrupt(path, f"file length {len(data)} is not a whole number of 80-byte records")
+    xpt = _XptRecords(path, data)
+    version, namestr_len, n_vars = _xpt_member_header(xpt)
+    obs_len, end = _xpt_observation_length(xpt, namestr_len, n_vars)
+    obs_header, data_start = _xpt_obs_header(xpt, version, end)
+    if obs_len == 0:
+        return None
+    return _xpt_observation_count(xpt, version, obs_header, data_start, obs_len)
 
-    def record(i: int) -> bytes:
-        if i >= n_records:
-            raise _corrupt(path, f"header incomplete: file ends after {n_records} records")
-        return data[i * RECORD:(i + 1) * RECORD]
 
+class _XptRecords:
+    """The 80-byte records of a transport file; reading past the end is a 'header incomplete' error."""
+
+    def __init__(self, path: Path, data: bytes):
+        self.path, self.data, self.size = path, data, len(data)
+        self.n = self.size // RECORD
+
+    def __call__(self, i: int) -> bytes:
+        if i >= self.n:
+            raise _corrupt(self.path, f"header incomplete: file ends after {self.n} records")
+        return self.data[i * RECORD:(i + 1) * RECORD]
+
+
+def _xpt_member_header(record: _XptRecords) -> tuple[int, int, int]:
+    """(version, namestr length, number of variables) from the library, member and NAMESTR headers."""
+    path = record.path
     version = _LIBRARY.get(_header_kind(record(0)) or b"")
     if version is None:
         raise _corrupt(path, "first record is not a SAS transport library header")
@@ -143,7 +160,12 @@ def check_xpt_complete(path: str | Path, data: bytes | None = None) -> ExpectedR
     n_vars = _digits(record(7)[48:58])
     if n_vars is None:
         raise _corrupt(path, f"NAMESTR header has no variable count ({record(7)[48:58]!r})")
+    return version, namestr_len, n_vars
 
+
+def _xpt_observation_length(record: _XptRecords, namestr_len: int, n_vars: int) -> tuple[int, int]:
+    """(observation length, end of the namestr records): lengths must tile the observation exactly."""
+    path, data, size = record.path, record.data, record.size
     start = 8 * RECORD
     end = start + n_vars * namestr_len
     if end > size:
@@ -162,23 +184,29 @@ def check_xpt_complete(path: str | Path, data: bytes | None = None) -> ExpectedR
     if extent != obs_len:
         raise _corrupt(path, f"namestr records give variable positions up to byte {extent}, "
                              f"lengths sum to {obs_len}")
+    return obs_len, end
 
-    # The OBS header follows the namestr records (padded to 80 bytes); a v8/v9 file may first
-    # have LABELV8/LABELV9 sections for long labels, so look for it record by record.
+
+def _xpt_obs_header(record: _XptRecords, version: int, end: int) -> tuple[bytes, int]:
+    """(OBS header record, byte offset of the first observation).
+
+    The OBS header follows the namestr records (padded to 80 bytes); a v8/v9 file may first have
+    LABELV8/LABELV9 sections for long labels, so look for it record by record.
+    """
     i = -(-end // RECORD)
-    obs_kind = _OBS[version]
     while True:
-        if i >= n_records:
-            raise _corrupt(path, "no observation header record (OBS header) after the variable descriptions")
-        if _header_kind(record(i)) == obs_kind:
-            break
+        if i >= record.n:
+            raise _corrupt(record.path, "no observation header record (OBS header) after the variable descriptions")
+        if _header_kind(record(i)) == _OBS[version]:
+            return record(i), (i + 1) * RECORD
         i += 1
-    obs_header = record(i)
-    data_start = (i + 1) * RECORD
-    n_data = size - data_start
-    if obs_len == 0:
-        return None
 
+
+def _xpt_observation_count(record: _XptRecords, version: int, obs_header: bytes, data_start: int,
+                           obs_len: int) -> ExpectedRows:
+    """How many observations the data part holds (a range when trailing blank ones may be padding)."""
+    path, data, size = record.path, record.data, record.size
+    n_data = size - data_start
     whole, rest = divmod(n_data, obs_len)
     tail = data[size - rest:]
     if rest >= RECORD or tail.strip(b" "):
