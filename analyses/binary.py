@@ -2,7 +2,7 @@
 
 Single proportions use ``statsmodels.stats.proportion.proportion_confint`` (the method-name mapping is
 in :data:`STATSMODELS_METHOD`). Newcombe's hybrid score interval is built from those Wilson limits
-(it agrees with statsmodels ``confint_proportions_2indep(method="newcomb")``, checked in the tests).
+(validated against Newcombe 1998b Table II in ``tests/validation/test_binary_newcombe.py``).
 The Miettinen-Nurminen / Mee score inversion is hand-written: statsmodels 0.15
 ``confint_proportions_2indep(method="score")`` does not reproduce Newcombe's published limits
 (56/70 - 48/80: upper 0.3440 vs 0.3382) and raises for 6/7 - 2/7, 0/10 - 0/20 and 10/10 - 0/20, and
