@@ -26,6 +26,7 @@ import operator
 import re
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -87,8 +88,18 @@ def _pandas_tokens(text: str) -> str:
 
 
 def parse_filter(text: str) -> FilterExpr:
-    """Parse and check a filter expression; raise FilterSyntaxError naming the offending construct."""
-    if not isinstance(text, str) or not text.strip():
+    """Parse and check a filter expression; raise FilterSyntaxError naming the offending construct.
+
+    The plan loader parses every filter once; later calls with the same text return the same checked expression.
+    """
+    if not isinstance(text, str):
+        raise FilterSyntaxError("a filter expression must be non-empty text")
+    return _parse_filter(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_filter(text: str) -> FilterExpr:
+    if not text.strip():
         raise FilterSyntaxError("a filter expression must be non-empty text")
     if len(text) > MAX_LENGTH:
         raise FilterSyntaxError(f"filter expression longer than {MAX_LENGTH} characters")

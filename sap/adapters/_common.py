@@ -9,7 +9,7 @@ import pandas as pd
 
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
-from sap.expressions import FilterColumnError, evaluate_filter, parse_filter
+from sap.expressions import FilterColumnError, FilterSyntaxError, evaluate_filter, parse_filter
 from sap.spec import Analysis
 
 
@@ -90,7 +90,7 @@ def _filtered(frame: pd.DataFrame, where: str, analysis: Analysis, name: str) ->
     except FilterColumnError as exc:
         raise UserInputError(f"analysis {analysis.id}: data.where {where!r}: dataset {name} has no column "
                              f"{exc.column!r}") from None
-    except Exception as exc:  # noqa: BLE001 - a plan expression error is the user's
+    except (FilterSyntaxError, TypeError) as exc:  # e.g. a text column compared with a number
         raise UserInputError(f"analysis {analysis.id}: data.where {where!r} failed on {name}: {exc}") from None
     return frame[mask.to_numpy()]
 
