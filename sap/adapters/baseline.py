@@ -1,107 +1,113 @@
 """Disposition, analysis populations, demographics/baseline characteristics and exposure (CSR section 14.1).
 
-Descriptive tables as in the pharmaverse templates DST01, DMT01 and EXT01 (chevron): subjects counted per
-treatment group with a Total column; percentages of the population N of each column. Every ADSL subject is
-accounted for: subjects without a treatment assignment (screen failures) get their own column.
+Descriptive tables as in the pharmaverse templates DST01, DMT01 and EXT01 (chevron): subjects counted per display
+column; percentages (printed by the shells) of the column N. The adapters select the subjects and variables, call
+:mod:`analyses.disposition`, :mod:`analyses.descriptive` and :mod:`analyses.exposure`, and return an
+:class:`~sap.results.AnalysisResult`; the tables are drawn by :mod:`reports.shells.baseline`.
+
+Display columns: the treatment groups of the analysis' phase (``group_n`` = ``ctx.column_counts``), then
+"Not assigned" (subjects without a treatment assignment, e.g. screen failures) when there are any, then "Total"
+when there is more than one column; ``extra["column_n"]`` holds the N of every display column, in order, so
+every subject is accounted for. ``frames["descriptive"]`` (demographics, exposure): tidy rows of every
+descriptive statistic the table prints (mean, sd, median, min, max, each with its n); ``rows`` keeps the subset
+written to results.json (mean with SE, SD and median of each demographic variable; the mean number of infusions;
+the mean cumulative dose; the median treatment duration).
 """
 from __future__ import annotations
+
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 
+from analyses.descriptive import (category_levels, category_values, summarize_categories, summarize_continuous,
+                                  summarize_indicators)
+from analyses.disposition import derive_disposition, discontinuation_reasons, other_statuses, summarize_disposition
+from analyses.exposure import (CUMULATIVE_DOSE, DURATION_DAYS, INFUSIONS, derive_exposure, derive_treatment_duration,
+                               summarize_infusion_counts)
 from analyses.results import tidy_frame
-from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
+from sap.results import AnalysisResult, Exclusion, not_estimable_result
 from sap.spec import Analysis
-
-from ._common import data_footnote, describe, fmt_n_pct, fmt_num, group_header, population_footnote
 
 TOTAL = "Total"
 UNASSIGNED = "Not assigned"
+#: column of the subject frames naming each subject's display column
+COLUMN = "_column"
+#: statistics of each demographic variable kept in the results rows (the rest are in frames["descriptive"])
+DEMOGRAPHIC_ROW_STATISTICS = ("mean", "sd", "median")
 
 
-def _columns(ctx: AnalysisContext, subjects: pd.DataFrame, phase) -> list[tuple[str, pd.DataFrame]]:
-    cols = [(g, subjects[subjects["ARMLABEL"] == g]) for g in ctx.group_order(phase)]
-    unassigned = subjects[subjects["ARMLABEL"].isna()]
-    if len(unassigned):
-        cols.append((UNASSIGNED, unassigned))
-    if len(cols) > 1:
-        cols.append((TOTAL, subjects))
-    return cols
-
-
-def _status(adsl: pd.DataFrame) -> pd.Series:
-    """COMPLETED / DISCONTINUED / ONGOING per subject from EOSSTT, or DCDECOD/DISCONFL (CDISC pilot)."""
-    if "EOSSTT" in adsl.columns:
-        s = adsl["EOSSTT"].astype("string").str.upper().str.strip()
-        return s.fillna("ONGOING").replace({"": "ONGOING"})
-    if "DCDECOD" in adsl.columns:
-        d = adsl["DCDECOD"].astype("string").str.upper().str.strip()
-        return pd.Series(np.where(d == "COMPLETED", "COMPLETED", np.where(d.isna() | (d == ""), "ONGOING",
-                                                                            "DISCONTINUED")), index=adsl.index)
-    return pd.Series("UNKNOWN", index=adsl.index)
-
-
-def _reason(adsl: pd.DataFrame) -> pd.Series:
-    for col in ("DCSREAS", "DCREASCD", "DCDECOD"):
-        if col in adsl.columns:
-            return adsl[col].astype("string").str.strip().fillna("Not recorded").replace({"": "Not recorded"})
-    return pd.Series("Not recorded", index=adsl.index)
-
-
-def disposition(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+def _subject_frame(ctx: AnalysisContext, analysis: Analysis) -> tuple[pd.DataFrame, list[str], Optional[str]]:
+    """(analysis subjects with their display column in COLUMN, column order without Total, Total label or None)."""
     subjects = ctx.analysis_subjects(analysis)
-    cols = _columns(ctx, subjects, analysis.phase)
-    status = _status(ctx.adsl)
-    reason = _reason(ctx.adsl)
-    rows, tidy = [], []
-
-    def add(label: str, fn, indent: int = 0):
-        row = {"Category": ("  " * indent) + label}
-        for name, sub in cols:
-            n = int(fn(sub).sum())
-            row[group_header(name, len(sub))] = fmt_n_pct(n, len(sub))
-            tidy.append(dict(group=name, statistic="count", estimate=n, n=len(sub), label=label))
-        rows.append(row)
-
-    add("Enrolled", lambda s: pd.Series(True, index=s.index))
-    if "SAFFL" in ctx.adsl.columns:
-        add("Treated (safety population)", lambda s: s["SAFFL"].astype("string").eq("Y"))
-    add("Completed the study", lambda s: status.loc[s.index].eq("COMPLETED"))
-    add("Discontinued the study", lambda s: status.loc[s.index].eq("DISCONTINUED"))
-    disc = status.eq("DISCONTINUED")
-    for r in sorted(reason[disc & ctx.adsl.index.isin(subjects.index)].unique()):
-        add(str(r), lambda s, r=r: status.loc[s.index].eq("DISCONTINUED") & reason.loc[s.index].eq(r), indent=1)
-    add("Ongoing / status not recorded", lambda s: ~status.loc[s.index].isin(["COMPLETED", "DISCONTINUED"]))
-    table = DisplayTable(
-        title=analysis.title, frame=pd.DataFrame(rows), stub_columns=("Category",),
-        footnotes=(population_footnote(ctx, analysis),
-                   "Completed + discontinued + ongoing = enrolled in every column (each subject counted once).",
-                   data_footnote(ctx)))
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy_frame(tidy), tables=[table])
+    arm = subjects["ARMLABEL"]
+    columns = list(ctx.group_order(analysis.phase))
+    if arm.isna().any():
+        columns.append(UNASSIGNED)
+    frame = subjects.assign(**{COLUMN: arm.astype(object).where(arm.notna(), UNASSIGNED)})
+    return frame, columns, (TOTAL if len(columns) > 1 else None)
 
 
-def populations(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    subjects = ctx.analysis_subjects(analysis)
-    cols = _columns(ctx, subjects, analysis.phase)
-    rows, tidy = [], []
-    for pop in ctx.plan.populations:
-        row = {"Population": pop.label}
-        for name, sub in cols:
-            if pop.flag is None:
-                n = len(sub)
-            else:
-                flag = pop.flag if pop.flag in sub.columns else {"FASFL": "ITTFL", "ITTFL": "FASFL"}.get(pop.flag, pop.flag)
-                n = int(sub[flag].astype("string").eq("Y").sum()) if flag in sub.columns else 0
-            row[group_header(name, len(sub))] = fmt_n_pct(n, len(sub))
-            tidy.append(dict(group=name, statistic="count", estimate=n, n=len(sub), label=pop.label))
-        rows.append(row)
-    defs = tuple(f"{p.label}: {p.definition}" for p in ctx.plan.populations)
-    table = DisplayTable(analysis.title, pd.DataFrame(rows), footnotes=defs + (data_footnote(ctx),),
-                         stub_columns=("Population",))
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy_frame(tidy), tables=[table])
+def _column_n(frame: pd.DataFrame, columns: list[str], total: Optional[str]) -> dict[str, int]:
+    counts = frame[COLUMN].value_counts()
+    out = {c: int(counts.get(c, 0)) for c in columns}
+    if total is not None:
+        out[total] = len(frame)
+    return out
+
+
+def _concat(parts) -> pd.DataFrame:
+    """One tidy frame of the parts' rows, in order (column types inferred over all rows, as one frame)."""
+    return tidy_frame([r for p in parts for r in p.to_dict("records")])
+
+
+def _result(ctx: AnalysisContext, analysis: Analysis, rows: pd.DataFrame, column_n: dict[str, int], *,
+            records_used: int, excluded=(), notes=(), frames=None, extra=None) -> AnalysisResult:
+    return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
+                          rows, group_n=ctx.column_counts(analysis), records_used=records_used,
+                          excluded=tuple(excluded), notes=tuple(notes), frames=frames or {},
+                          extra={"column_n": column_n, **(extra or {})})
+
+
+def disposition(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Every subject of the population counted once among completed / discontinued (by reason) / other status /
+    ongoing, per column (template DST01)."""
+    frame, columns, total = _subject_frame(ctx, analysis)
+    frame = derive_disposition(frame)
+    treated = None
+    if "SAFFL" in frame.columns:
+        frame = frame.assign(_treated=frame["SAFFL"].astype("string").eq("Y").fillna(False).astype(bool))
+        treated = "_treated"
+    rows = summarize_disposition(frame, columns, group=COLUMN, total=total, treated=treated)
+    return _result(ctx, analysis, rows, _column_n(frame, columns, total), records_used=len(frame),
+                   extra={"reasons": tuple(discontinuation_reasons(frame)),
+                          "other_statuses": tuple(other_statuses(frame))})
+
+
+def _flag_indicator(subjects: pd.DataFrame, flag: Optional[str]) -> Optional[pd.Series]:
+    """Membership of a population (flag == "Y", case as in ``population_subjects``); None if the flag is absent."""
+    if flag is None:
+        return pd.Series(True, index=subjects.index)
+    col = flag if flag in subjects.columns else {"FASFL": "ITTFL", "ITTFL": "FASFL"}.get(flag, flag)
+    if col not in subjects.columns:
+        return None
+    return subjects[col].astype("string").str.upper().eq("Y").fillna(False).astype(bool)
+
+
+def populations(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Subjects in each analysis population of the plan, per column; a flag absent from ADSL counts 0 (noted)."""
+    frame, columns, total = _subject_frame(ctx, analysis)
+    indicators, notes = {}, []
+    for i, pop in enumerate(ctx.plan.populations):
+        member = _flag_indicator(frame, pop.flag)
+        if member is None:
+            notes.append(f"{pop.label}: flag {pop.flag} is not in ADSL; no subject counted")
+            member = pd.Series(False, index=frame.index)
+        frame = frame.assign(**{f"_pop{i}": member})
+        indicators[pop.label] = f"_pop{i}"
+    rows = summarize_indicators(frame, indicators, columns, group=COLUMN, total=total)
+    return _result(ctx, analysis, rows, _column_n(frame, columns, total), records_used=len(frame), notes=notes)
 
 
 def _baseline_values(ctx: AnalysisContext, name: str) -> pd.Series:
@@ -117,105 +123,85 @@ def _baseline_values(ctx: AnalysisContext, name: str) -> pd.Series:
     return pd.Series(dtype=float)
 
 
-def demographics(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    opts = analysis.parsed_options()
+def demographics(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """n, mean, SD, median, min, max of each continuous variable and counts of each category (template DMT01)."""
+    opts = analysis.options
     subj = ctx.plan.data.subject_variable
-    subjects = ctx.analysis_subjects(analysis)
-    cols = _columns(ctx, subjects, analysis.phase)
-    rows, tidy = [], []
-    headers = [group_header(name, len(sub)) for name, sub in cols]
-    notes = []
+    frame, columns, total = _subject_frame(ctx, analysis)
+    kw = dict(group=COLUMN, total=total)
+    rows, descriptive, notes, excluded, categories = [], [], [], [], {}
     for var in opts.continuous:
         values = _baseline_values(ctx, var)
         if values.empty:
             notes.append(f"{var}: not available in the data")
             continue
         label = opts.labels.get(var, var)
-        stats = {name: describe(pd.to_numeric(values.reindex(sub[subj]), errors="coerce")) for name, sub in cols}
-        for stat_label, key, fmt in (("n", "n", lambda d: f"{d['n']}"),
-                                     ("Mean (SD)", "mean", lambda d: f"{fmt_num(d['mean'], 1)} ({fmt_num(d['sd'], 2)})"),
-                                     ("Median", "median", lambda d: fmt_num(d["median"], 1)),
-                                     ("Min, Max", "min", lambda d: f"{fmt_num(d['min'], 1)}, {fmt_num(d['max'], 1)}")):
-            row = {"Characteristic": label, "Statistic": stat_label}
-            for (name, sub), h in zip(cols, headers):
-                row[h] = fmt(stats[name]) if stats[name]["n"] else ""
-            rows.append(row)
-        for name, _ in cols:
-            d = stats[name]
-            tidy.append(dict(group=name, statistic="mean", estimate=d["mean"], se=d["se"], n=d["n"], label=label))
-            tidy.append(dict(group=name, statistic="sd", estimate=d["sd"], n=d["n"], label=label))
-            tidy.append(dict(group=name, statistic="median", estimate=d["median"], n=d["n"], label=label))
+        numeric = pd.to_numeric(values.reindex(frame[subj]), errors="coerce").to_numpy(dtype=float)
+        part = summarize_continuous(frame.assign(_value=numeric), "_value", columns, label=label, **kw)
+        descriptive.append(part)
+        rows.append(part[part["statistic"].isin(DEMOGRAPHIC_ROW_STATISTICS)])
+        if np.isnan(numeric).any():
+            excluded.append(Exclusion(f"no {label} value (left out of its statistics)", int(np.isnan(numeric).sum()),
+                                      "subjects"))
     for var in opts.categorical:
         values = _baseline_values(ctx, var)
         if values.empty:
             notes.append(f"{var}: not available in the data")
             continue
         label = opts.labels.get(var, var)
-        values = values.astype("string").fillna("Missing").replace({"": "Missing"})
-        levels = sorted(values.reindex(subjects[subj]).fillna("Missing").unique())
-        for level in levels:
-            row = {"Characteristic": label, "Statistic": str(level)}
-            for (name, sub), h in zip(cols, headers):
-                n = int((values.reindex(sub[subj]).fillna("Missing") == level).sum())
-                row[h] = fmt_n_pct(n, len(sub))
-                tidy.append(dict(group=name, statistic="count", estimate=n, n=len(sub), label=f"{label}: {level}"))
-            rows.append(row)
-    footnotes = (population_footnote(ctx, analysis), "SD: standard deviation. Percentages of the column N.",
-                 *notes, data_footnote(ctx))
-    table = DisplayTable(analysis.title, pd.DataFrame(rows), footnotes=footnotes,
-                         stub_columns=("Characteristic", "Statistic"), group_column="Characteristic")
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy_frame(tidy), tables=[table], notes=notes)
+        levels = category_values(values).reindex(frame[subj]).to_numpy()
+        part = summarize_categories(frame.assign(_value=levels), "_value", columns, label=label, **kw)
+        rows.append(part)
+        categories[label] = tuple(category_levels(pd.Series(levels)))
+    return _result(ctx, analysis, _concat(rows), _column_n(frame, columns, total), records_used=len(frame),
+                   excluded=excluded, notes=notes, frames={"descriptive": _concat(descriptive)},
+                   extra={"categories": categories})
 
 
-def exposure(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
+def _exposure_exclusions(frame: pd.DataFrame, adex: pd.DataFrame, subj: str, dose: bool,
+                         population: str) -> list[Exclusion]:
+    out = []
+    outside = int((~adex[subj].isin(frame[subj])).sum())
+    if outside:
+        out.append(Exclusion(f"subject not in the {population} population", outside, "ADEX records"))
+    no_record = int((frame[INFUSIONS] == 0).sum())
+    if dose and no_record:
+        out.append(Exclusion("no ADEX record (left out of the cumulative dose)", no_record, "subjects"))
+    return out
+
+
+def exposure(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Infusions received (distribution and mean), cumulative dose and treatment duration (template EXT01)."""
     subj = ctx.plan.data.subject_variable
-    subjects = ctx.analysis_subjects(analysis)
-    cols = _columns(ctx, subjects, analysis.phase)
-    rows, tidy = [], []
-    headers = [group_header(name, len(sub)) for name, sub in cols]
+    frame, columns, total = _subject_frame(ctx, analysis)
+    kw = dict(group=COLUMN, total=total)
     adex = ctx.datasets.get("adex")
-    if adex is not None and len(adex):
-        n_inf = adex.groupby(subj).size()
-        dose = pd.to_numeric(adex["EXDOSE"], errors="coerce").groupby(adex[subj]).sum() if "EXDOSE" in adex else None
-        unit = str(adex["EXDOSU"].dropna().iloc[0]) if "EXDOSU" in adex and adex["EXDOSU"].notna().any() else ""
-        per_subject = {name: n_inf.reindex(sub[subj]).fillna(0).astype(int) for name, sub in cols}
-        max_n = int(max((s.max() for s in per_subject.values() if len(s)), default=0))
-        for k in range(0, max_n + 1):
-            row = {"Parameter": "Number of infusions received", "Statistic": str(k)}
-            for (name, sub), h in zip(cols, headers):
-                n = int((per_subject[name] == k).sum())
-                row[h] = fmt_n_pct(n, len(sub))
-                tidy.append(dict(group=name, statistic="count", estimate=n, n=len(sub), label=f"infusions={k}"))
-            rows.append(row)
-        row = {"Parameter": "Number of infusions received", "Statistic": "Mean (SD)"}
-        for (name, sub), h in zip(cols, headers):
-            d = describe(per_subject[name])
-            row[h] = f"{fmt_num(d['mean'], 2)} ({fmt_num(d['sd'], 2)})" if d["n"] else ""
-            tidy.append(dict(group=name, statistic="mean", estimate=d["mean"], se=d["se"], n=d["n"], label="infusions"))
-        rows.append(row)
-        if dose is not None:
-            row = {"Parameter": f"Cumulative dose ({unit})".replace(" ()", ""), "Statistic": "Mean (SD)"}
-            for (name, sub), h in zip(cols, headers):
-                d = describe(dose.reindex(sub[subj]).dropna())
-                row[h] = f"{fmt_num(d['mean'], 2)} ({fmt_num(d['sd'], 2)})" if d["n"] else ""
-                tidy.append(dict(group=name, statistic="mean", estimate=d["mean"], se=d["se"], n=d["n"],
-                                 label="cumulative dose"))
-            rows.append(row)
-        source = "ADEX (one record per infusion)"
-    else:
-        source = "ADSL TRTSDT/TRTEDT (no ADEX supplied)"
-    if {"TRTSDT", "TRTEDT"} <= set(ctx.adsl.columns):
-        dur = (pd.to_datetime(ctx.adsl["TRTEDT"]) - pd.to_datetime(ctx.adsl["TRTSDT"])).dt.days + 1
-        dur.index = ctx.adsl[subj]
-        row = {"Parameter": "Treatment duration (days, first to last dose)", "Statistic": "Median (min, max)"}
-        for (name, sub), h in zip(cols, headers):
-            d = describe(dur.reindex(sub[subj]).dropna())
-            row[h] = f"{fmt_num(d['median'], 0)} ({fmt_num(d['min'], 0)}, {fmt_num(d['max'], 0)})" if d["n"] else ""
-            tidy.append(dict(group=name, statistic="median", estimate=d["median"], n=d["n"], label="treatment duration days"))
-        rows.append(row)
-    table = DisplayTable(analysis.title, pd.DataFrame(rows),
-                         footnotes=(population_footnote(ctx, analysis), f"Source: {source}.", data_footnote(ctx)),
-                         stub_columns=("Parameter", "Statistic"), group_column="Parameter")
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy_frame(tidy), tables=[table])
+    has_adex = adex is not None and len(adex) > 0
+    has_dates = {"TRTSDT", "TRTEDT"} <= set(frame.columns)
+    if not has_adex and not has_dates:
+        return not_estimable_result(analysis, "neither ADEX nor ADSL TRTSDT/TRTEDT is available",
+                                    group_n=ctx.column_counts(analysis))
+    rows, descriptive, excluded, extra = [], [], [], {"adex_supplied": has_adex}
+    if has_adex:
+        dose = "EXDOSE" in adex.columns
+        frame = derive_exposure(frame, adex, subject=subj, dose="EXDOSE" if dose else None)
+        rows.append(summarize_infusion_counts(frame, columns, value=INFUSIONS, **kw))
+        descriptive.append(summarize_continuous(frame, INFUSIONS, columns, label="infusions", **kw))
+        if dose:
+            descriptive.append(summarize_continuous(frame, CUMULATIVE_DOSE, columns, label="cumulative dose", **kw))
+        unit = adex["EXDOSU"].dropna() if "EXDOSU" in adex.columns else pd.Series(dtype=object)
+        extra["dose_unit"] = str(unit.iloc[0]) if len(unit) else ""
+        excluded += _exposure_exclusions(frame, adex, subj, dose, ctx.plan.population(analysis.population).label)
+    if has_dates:
+        frame = derive_treatment_duration(frame)
+        descriptive.append(summarize_continuous(frame, DURATION_DAYS, columns, label="treatment duration days", **kw))
+        no_dates = int(frame[DURATION_DAYS].isna().sum())
+        if no_dates:
+            excluded.append(Exclusion("TRTSDT or TRTEDT missing (left out of the treatment duration)", no_dates,
+                                      "subjects"))
+    descriptive = _concat(descriptive)
+    kept = {"infusions": "mean", "cumulative dose": "mean", "treatment duration days": "median"}
+    rows.append(descriptive[descriptive["statistic"] == descriptive["label"].map(kept)])
+    used = int(adex[subj].isin(frame[subj]).sum()) if has_adex else len(frame)
+    return _result(ctx, analysis, _concat(rows), _column_n(frame, columns, total), records_used=used,
+                   excluded=excluded, frames={"descriptive": descriptive}, extra=extra)
