@@ -2,33 +2,45 @@
 
 Kaplan-Meier via :mod:`analyses.duration` (lifelines), medians and quartiles with Brookmeyer-Crowley CIs
 (log-log by default, as SAS LIFETEST), event-free rates, restricted mean, log-rank test and Cox hazard ratio
-(Efron ties) versus the reference arm; for duration of response also the mean duration as Wang 2013 reports
-it (:func:`analyses.duration_summary.mean_response_duration`).
+(Efron ties; SAS PHREG TIES=EFRON, R ``coxph``) versus the reference arm; for duration of response also the mean
+duration as Wang 2013 reports it (:func:`analyses.duration_summary.mean_response_duration`).
+
+Each adapter returns an :class:`~sap.results.AnalysisResult`: the tidy rows, the Cox fits' convergence and
+warnings (recorded, never silenced; a fit that did not converge leaves a hazard-ratio row marked
+``not_estimable`` with its reason while the log-rank and Kaplan-Meier rows stand), the analysed subjects per
+group (``extra["analysed"]``) and the figure frames ``km_curve``, ``at_risk`` and (duration of response)
+``episodes``. The derived ADDUR/ADONSET times are in weeks; ``time_unit: days`` converts them (x 7).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from analyses.duration import compute_km_table, compute_n_at_risk
 from analyses.duration_summary import mean_response_duration, summarize_time_to_event
-from analyses.results import tidy_frame
-from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
+from sap.errors import UserInputError
+from sap.results import AnalysisResult
 from sap.spec import Analysis
 
-from ._common import concat_tidy, data_footnote, fmt_ci, fmt_num, fmt_p, group_header, population_footnote, selected_records
+from ._common import concat_tidy, selected_records
+
+#: length of one time unit in weeks (the unit of the derived ADDUR / ADONSET times)
+UNIT_PER_WEEK = {"weeks": 1.0, "days": 7.0}
+_COLUMNS = dict(time_col="AVAL", event_col="EVENT", group_col="ARMLABEL")
 
 
-def _km_figure(frame: pd.DataFrame, groups, at_times, conf_type: str, level: float) -> dict[str, pd.DataFrame]:
+def derive_km_frames(frame: pd.DataFrame, groups, at_times, conf_type: str, level: float) -> dict[str, pd.DataFrame]:
+    """Figure frames ``km_curve`` (a start row at time 0, then each KM step) and ``at_risk`` per group."""
     curves, risk = [], []
     for g in groups:
         sub = frame[frame["ARMLABEL"] == g]
         if sub.empty:
             continue
         t = sub["AVAL"].to_numpy(float)
-        e = sub["EVENT"].to_numpy(int)
-        table = compute_km_table(t, e, level, conf_type)
+        table = compute_km_table(t, sub["EVENT"].to_numpy(int), level, conf_type)
         curves.append(pd.DataFrame({"group": g, "time": [0.0], "survival": [1.0], "ci_lower": [1.0],
                                     "ci_upper": [1.0], "censored": [False]}))
         curves.append(pd.DataFrame({"group": g, "time": table["time"], "survival": table["surv"],
@@ -40,7 +52,8 @@ def _km_figure(frame: pd.DataFrame, groups, at_times, conf_type: str, level: flo
     return {"km_curve": pd.concat(curves, ignore_index=True), "at_risk": pd.concat(risk, ignore_index=True)}
 
 
-def _grid(max_time: float, step: float | None = None) -> list[float]:
+def derive_at_risk_grid(max_time: float, step: float | None = None) -> list[float]:
+    """Times of the numbers-at-risk row: 0 to past ``max_time`` in about six round steps."""
     if not np.isfinite(max_time) or max_time <= 0:
         return [0.0]
     if step is None:
@@ -49,142 +62,106 @@ def _grid(max_time: float, step: float | None = None) -> list[float]:
     return [float(x) for x in np.arange(0, max_time + step, step)]
 
 
-def _summary_table(ctx, analysis, tidy: pd.DataFrame, counts: dict, unit: str, extra_rows=()) -> pd.DataFrame:
-    rows = []
-    groups = list(counts)
-
-    def cell(g, stat, label=None, fmt=None, time=None):
-        r = tidy[(tidy["group"] == g) & (tidy["statistic"] == stat)]
-        if label is not None:
-            r = r[r["label"] == label]
-        if time is not None:
-            r = r[r["time"] == time]
-        return fmt(r.iloc[0]) if len(r) else ""
-
-    def est_ci(r, digits=1):
-        return f"{fmt_num(r['estimate'], digits) or 'NE'} {fmt_ci(r['ci_lower'], r['ci_upper'], digits)}"
-
-    spec = [("Subjects", lambda g: cell(g, "count", "subjects", lambda r: f"{int(r['estimate'])}")),
-            ("Events", lambda g: cell(g, "count", "events", lambda r: f"{int(r['estimate'])}")),
-            (f"Median ({unit}) (95% CI)", lambda g: cell(g, "median", None, est_ci)),
-            (f"25th percentile ({unit}) (95% CI)", lambda g: cell(g, "quantile", "Q1", est_ci)),
-            (f"75th percentile ({unit}) (95% CI)", lambda g: cell(g, "quantile", "Q3", est_ci))]
-    times = sorted(tidy.loc[tidy["statistic"] == "survival_rate", "time"].dropna().unique())
-    for t in times:
-        spec.append((f"Event-free rate at {t:g} {unit} (95% CI)",
-                     lambda g, t=t: cell(g, "survival_rate", None, lambda r: est_ci(r, 3), time=t)))
-    if (tidy["statistic"] == "rmst").any():
-        spec.append((f"Restricted mean ({unit}) (SE)",
-                     lambda g: cell(g, "rmst", None, lambda r: f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})")))
-    spec += list(extra_rows)
-    for label, fn in spec:
-        row = {"Statistic": label}
-        for g in groups:
-            row[group_header(g, counts[g])] = fn(g)
-        rows.append(row)
-    for _, r in tidy[tidy["statistic"] == "hazard_ratio"].iterrows():
-        lr = tidy[(tidy["statistic"] == "logrank_test") & (tidy["group"] == r["group"])]
-        row = {"Statistic": f"{r['group']} vs {r['comparator']}: hazard ratio (95% CI); log-rank p"}
-        row[group_header(groups[0], counts[groups[0]])] = (
-            f"{fmt_num(r['estimate'], 2)} {fmt_ci(r['ci_lower'], r['ci_upper'], 2)}; "
-            f"p = {fmt_p(lr['p_value'].iloc[0]) if len(lr) else ''}")
-        rows.append(row)
-    return pd.DataFrame(rows).fillna("")
+def summarize_groups(frame: pd.DataFrame, opts, groups: list, reference, include_mean: bool):
+    """(tidy parts, Cox convergence per comparison, Cox warnings): per-group KM summaries, then each group
+    versus ``reference`` (log-rank and hazard ratio) when ``reference`` is given, then the Wang 2013 mean."""
+    parts = [summarize_time_to_event(frame, **_COLUMNS, level=opts.level, conf_type=opts.conf_type,
+                                     time_points=opts.timepoints, tau=opts.tau).tidy()]
+    converged, warnings = [], []
+    for g in groups if reference is not None else ():
+        if g == reference:
+            continue
+        cmp = summarize_time_to_event(frame[frame["ARMLABEL"].isin([g, reference])], **_COLUMNS, group=g,
+                                      comparator=reference, level=opts.level, conf_type=opts.conf_type)
+        t = cmp.tidy()
+        parts.append(t[t["statistic"].isin(["logrank_test", "hazard_ratio"])])
+        if cmp.converged is not None:
+            converged.append(cmp.converged)
+        warnings += [f"Cox fit {g} vs {reference}: {w}" for w in cmp.warnings]
+    if include_mean:
+        mean = mean_response_duration(frame, **_COLUMNS, level=opts.level).tidy()
+        parts.append(mean[mean["statistic"] == "mean_duration"])
+    return parts, converged, warnings
 
 
-def _time_to_event(ctx: AnalysisContext, analysis: Analysis, frame: pd.DataFrame, *, unit: str, what: str,
-                   opts, denominators: str, include_mean: bool = False) -> AnalysisOutcome:
+def compute_duration_result(ctx: AnalysisContext, analysis: Analysis, frame: pd.DataFrame, *,
+                            at_risk_times=(), include_mean: bool = False) -> AnalysisResult:
+    """The result of one Kaplan-Meier analysis of ``frame`` (AVAL = time, EVENT = 1 event / 0 censored)."""
+    opts = analysis.options
     counts = ctx.column_counts(analysis)
     groups = [g for g in counts if (frame["ARMLABEL"] == g).any()]
     reference = ctx.reference_group(analysis.phase)
-    parts = []
-    if not frame.empty:
-        res = summarize_time_to_event(frame, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
-                                      level=opts.level, conf_type=opts.conf_type, time_points=opts.timepoints,
-                                      tau=opts.tau)
-        parts.append(res.tidy())
-        compare = getattr(opts, "compare", False) and reference in groups and not ctx.blinded
-        if compare:
-            for g in groups:
-                if g == reference:
-                    continue
-                two = frame[frame["ARMLABEL"].isin([g, reference])]
-                cmp = summarize_time_to_event(two, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
-                                              group=g, comparator=reference, level=opts.level,
-                                              conf_type=opts.conf_type)
-                t = cmp.tidy()
-                parts.append(t[t["statistic"].isin(["logrank_test", "hazard_ratio"])])
-        if include_mean:
-            mean_tidy = mean_response_duration(frame, time_col="AVAL", event_col="EVENT", group_col="ARMLABEL",
-                                               level=opts.level).tidy()
-            parts.append(mean_tidy[mean_tidy["statistic"] == "mean_duration"])
-    tidy = concat_tidy(parts)
-    extra = []
-    if include_mean:
-        extra.append((f"Mean duration ({unit}) (SD-based 95% CI), Wang 2013 definition",
-                      lambda g: _cell_mean(tidy, g)))
-    denom = {g: int((frame["ARMLABEL"] == g).sum()) for g in counts}
-    table_frame = _summary_table(ctx, analysis, tidy, counts, unit, extra) if not frame.empty else \
-        pd.DataFrame({"Statistic": [f"No subjects with {what}"]})
-    footnotes = (denominators.format(**{"n": ", ".join(f"{g}: {denom[g]}" for g in counts)}),
-                 f"Kaplan-Meier estimates; CIs for quantiles by Brookmeyer-Crowley with the {opts.conf_type} "
-                 "transform (SAS LIFETEST default); event-free rates with Greenwood SE; restricted mean = area "
-                 "under the KM curve up to tau" + (f" = {opts.tau:g} {unit}." if opts.tau else "."),
-                 "Hazard ratio from Cox regression (Efron ties), Wald CI; log-rank test." if (tidy["statistic"] ==
-                                                                                          "hazard_ratio").any() else "",
-                 "NE: not estimable.", population_footnote(ctx, analysis), data_footnote(ctx))
-    table = DisplayTable(analysis.title, table_frame, footnotes=tuple(f for f in footnotes if f),
-                         stub_columns=("Statistic",))
+    compared = reference if (opts.compare and reference in groups and not ctx.blinded) else None
+    parts, converged, warnings = (summarize_groups(frame, opts, groups, compared, include_mean)
+                                  if not frame.empty else ([], [], []))
     max_t = float(frame["AVAL"].max()) if not frame.empty else 0.0
-    at_times = list(getattr(opts, "at_risk_times", ()) or ()) or _grid(max_t)
-    fig = _km_figure(frame, groups, at_times, opts.conf_type, opts.level)
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy, tables=[table], figure_data=fig)
+    frames = derive_km_frames(frame, groups, list(at_risk_times) or derive_at_risk_grid(max_t), opts.conf_type,
+                              opts.level)
+    return AnalysisResult(
+        analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint, concat_tidy(parts),
+        level=opts.level, group_n=counts, reference=compared, frames=frames,
+        converged=all(converged) if converged else None, warnings=tuple(warnings), records_used=len(frame),
+        extra={"analysed": {g: int((frame["ARMLABEL"] == g).sum()) for g in counts}})
 
 
-def _cell_mean(tidy: pd.DataFrame, g) -> str:
-    r = tidy[(tidy["group"] == g) & (tidy["statistic"] == "mean_duration")]
-    if r.empty:
-        return ""
-    r = r.iloc[0]
-    return f"{fmt_num(r['estimate'], 2)} {fmt_ci(r['ci_lower'], r['ci_upper'], 2)}"
-
-
-def _episodes(recs: pd.DataFrame, subj: str) -> pd.DataFrame:
-    start = (recs["ONSETDY"].astype(float) - 1) / 7
+def derive_episodes(recs: pd.DataFrame, subj: str, unit_per_week: float) -> pd.DataFrame:
+    """Swimmer frame ``episodes``: one response episode per subject, start = study time of onset."""
+    start = (recs["ONSETDY"].astype(float) - 1) / 7 * unit_per_week
     return pd.DataFrame({"subject": recs[subj].to_numpy(), "group": recs["ARMLABEL"].to_numpy(),
                          "start": start.to_numpy(), "end": (start + recs["AVAL"].astype(float)).to_numpy(),
                          "event": recs["EVENT"].astype(int).astype(bool).to_numpy(),
                          "ongoing": (recs["EVENT"].astype(int) == 0).to_numpy()})
 
 
-def response_duration(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    opts = analysis.parsed_options()
-    recs = selected_records(ctx, analysis, "addur", f"PARAMCD == {opts.response!r}")
-    outcome = _time_to_event(ctx, analysis, recs, unit="weeks", what=f"an {opts.response} response", opts=opts,
-                             denominators=f"Responders ({opts.response} at any visit) per group: {{n}}. Duration "
-                                          "from the first visit with response to the first later visit without it "
-                                          "(or rescue/discontinuation under the composite strategy); censored at "
-                                          "the last assessment.",
-                             include_mean=True)
-    if not recs.empty:
-        outcome.figure_data["episodes"] = _episodes(recs, ctx.plan.data.subject_variable)
-    return outcome
+def _in_unit(recs: pd.DataFrame, unit_per_week: float) -> pd.DataFrame:
+    recs = recs.copy()
+    recs["AVAL"] = recs["AVAL"].astype(float) * unit_per_week
+    return recs
 
 
-def time_to_response(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    opts = analysis.parsed_options()
+def response_duration(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Duration of response among responders (ADDUR); also the Wang 2013 mean duration and the swimmer frame."""
+    opts = analysis.options
+    scale = UNIT_PER_WEEK[opts.time_unit]
+    recs = _in_unit(selected_records(ctx, analysis, "addur", f"PARAMCD == {opts.response!r}"), scale)
+    result = compute_duration_result(ctx, analysis, recs, include_mean=True)
+    if recs.empty:
+        return result
+    episodes = derive_episodes(recs, ctx.plan.data.subject_variable, scale)
+    return replace(result, frames={**result.frames, "episodes": episodes})
+
+
+def time_to_response(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Time from the first infusion to the first response (ADONSET), all subjects."""
+    opts = analysis.options
     recs = selected_records(ctx, analysis, "adonset", f"PARAMCD == {opts.response!r}")
-    return _time_to_event(ctx, analysis, recs, unit="weeks", what="data", opts=opts,
-                          denominators=f"Subjects per group: {{n}}. Event = first {opts.response} response; "
-                                       "censored at the last assessment, rescue or discontinuation.")
+    return compute_duration_result(ctx, analysis, _in_unit(recs, UNIT_PER_WEEK[opts.time_unit]))
 
 
-def time_to_event(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    opts = analysis.parsed_options()
+def check_tte_records(recs: pd.DataFrame, analysis: Analysis, dataset: str, time_col: str, cnsr_col: str,
+                      subject: str) -> None:
+    """Raise UserInputError naming the dataset, column and subjects when times or censoring flags are unusable."""
+    for col in (time_col, cnsr_col):
+        if col not in recs.columns:
+            raise UserInputError(f"analysis {analysis.id}: dataset {dataset} has no column {col!r} "
+                                 f"(options.{'time_variable' if col == time_col else 'censor_variable'})")
+    time = pd.to_numeric(recs[time_col], errors="coerce")
+    cnsr = pd.to_numeric(recs[cnsr_col], errors="coerce")
+    for col, bad, what in ((time_col, ~np.isfinite(time) | (time < 0), "a finite time >= 0"),
+                           (cnsr_col, ~cnsr.isin([0, 1]), "0 (event) or 1 (censored)")):
+        if bad.any():
+            who = ", ".join(map(str, recs.loc[bad, subject].head(10)))
+            raise UserInputError(f"analysis {analysis.id}: dataset {dataset} column {col!r} must be {what}; "
+                                 f"{int(bad.sum())} record(s) are not (subjects {who})")
+
+
+def time_to_event(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Kaplan-Meier analysis of one ADTTE parameter (time ``time_variable``, event = ``censor_variable`` = 0)."""
+    opts = analysis.options
     recs = selected_records(ctx, analysis, "adtte", f"PARAMCD == {opts.paramcd!r}").copy()
-    recs["AVAL"] = pd.to_numeric(recs[opts.time_variable], errors="coerce")
-    recs["EVENT"] = 1 - pd.to_numeric(recs[opts.censor_variable], errors="coerce").astype(int)
-    return _time_to_event(ctx, analysis, recs, unit=opts.time_unit, what="data", opts=opts,
-                          denominators=f"Subjects per group: {{n}}. Event = {opts.censor_variable} = 0; "
-                                       f"time = {opts.time_variable} ({opts.time_unit}).")
+    dataset = (analysis.data.dataset if analysis.data else "adtte").lower()
+    check_tte_records(recs, analysis, dataset, opts.time_variable, opts.censor_variable,
+                      ctx.plan.data.subject_variable)
+    recs["AVAL"] = pd.to_numeric(recs[opts.time_variable])
+    recs["EVENT"] = 1 - pd.to_numeric(recs[opts.censor_variable]).astype(int)
+    return compute_duration_result(ctx, analysis, recs, at_risk_times=opts.at_risk_times)
