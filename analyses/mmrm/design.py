@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .errors import MmrmRankDeficientError
+
 
 def is_categorical(series: pd.Series) -> bool:
     return (pd.api.types.is_object_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)
@@ -165,7 +167,7 @@ def build_design(data: pd.DataFrame, factors: dict[str, Factor], *, group, visit
                     group_by_visit=group_by_visit)
     rank = np.linalg.matrix_rank(x)
     if rank < x.shape[1]:
-        raise ValueError(f"design matrix is rank deficient (rank {rank} < {x.shape[1]} columns "
+        raise MmrmRankDeficientError(f"design matrix is rank deficient (rank {rank} < {x.shape[1]} columns "
                          f"{columns}); check for empty group x visit cells or collinear covariates")
     return design
 

@@ -12,21 +12,28 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from .covariance import make_structure, normalize_structure_name
-from .design import build_design, make_factors
+from .design import Design, build_design, make_factors
+from .errors import MmrmConvergenceError, MmrmConvergenceWarning
+from .inference import DF_METHODS as _DF_FUNCTIONS
 from .likelihood import Likelihood, build_patterns
-from .model import MmrmFit
-from .optimize import OPTIMIZERS, maximize_likelihood
+from .model import MmrmFit, compute_mmrm_fit
+from .optimize import maximize_likelihood
+from .settings import VCOV_METHODS, MmrmSettings
 
-DF_METHODS = ("kenward_roger", "kenward_roger_linear", "satterthwaite", "residual", "between_within")
-VCOV_METHODS = ("model", "kenward_roger", "kenward_roger_linear", "empirical")
+#: the df methods (names of the one dispatch :data:`analyses.mmrm.inference.DF_METHODS`)
+DF_METHODS = tuple(_DF_FUNCTIONS)
 DEFAULT_FALLBACK = {"us": ("toeph", "ar1h", "cs"), "toeph": ("ar1h", "cs"), "csh": ("cs",),
                     "ar1h": ("ar1", "cs"), "toep": ("ar1", "cs"), "adh": ("ar1h", "cs"),
                     "ar1": ("cs",), "cs": ()}
+__all__ = ["fit_mmrm", "check_mmrm_data", "DF_METHODS", "VCOV_METHODS", "DEFAULT_FALLBACK", "MmrmSettings",
+           "MmrmConvergenceWarning"]
+_SETTINGS_FIELDS = frozenset(f.name for f in fields(MmrmSettings))
 
 
 try:  # BLAS threads only slow down the many small matrix products (optional dependency)
@@ -37,10 +44,6 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 def _single_threaded_blas():
     return _threadpool_limits(limits=1, user_api="blas") if _threadpool_limits else contextlib.nullcontext()
-
-
-class MmrmConvergenceWarning(UserWarning):
-    """The requested MMRM did not converge (a fallback may have been used)."""
 
 
 def _rows_text(index) -> str:
@@ -83,6 +86,17 @@ def check_mmrm_data(data: pd.DataFrame, response, subject, visit, group, covaria
         raise ValueError(f"response {response!r} has infinite values")
 
 
+def _check_weights(data: pd.DataFrame, response: str, weights: str | None) -> None:
+    if weights is None:
+        return
+    if weights not in data.columns:
+        raise ValueError(f"weights column {weights!r} not in data")
+    wcol = pd.to_numeric(data[weights], errors="coerce")
+    bad = data.index[data[response].notna() & ~(np.isfinite(wcol) & (wcol > 0))]
+    if len(bad):
+        raise ValueError(f"weights column {weights!r} must be positive and finite; rows {_rows_text(bad)}")
+
+
 def _moment_covariance(resid, subj, vis, t):
     """Pairwise-available residual moment covariance, made positive definite (starting values)."""
     wide = np.full((subj.max() + 1, t), np.nan)
@@ -111,132 +125,155 @@ def _blas_single_threaded(func):
     return wrapper
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The model statement of one fit (the DESIGN.md arguments of fit_mmrm), normalised."""
+
+    response: str
+    subject: str
+    visit: str
+    group: str | None
+    covariates: tuple
+    visit_covariates: tuple
+    covariance: str
+    reml: bool
+    df: str
+
+
+def _merge_settings(settings: MmrmSettings | None, shorthand: dict) -> MmrmSettings:
+    """``settings`` with the keyword shorthand (``reference=...`` = ``MmrmSettings(reference=...)``) applied."""
+    unknown = sorted(set(shorthand) - _SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"fit_mmrm() got unexpected keyword argument(s) {unknown}; settings are the fields "
+                        f"of MmrmSettings: {sorted(_SETTINGS_FIELDS)}")
+    base = settings if settings is not None else MmrmSettings()
+    if "fallback" in shorthand and shorthand["fallback"] is not None:
+        shorthand["fallback"] = tuple(shorthand["fallback"])
+    return replace(base, **shorthand) if shorthand else base
+
+
 @_blas_single_threaded
 def fit_mmrm(data: pd.DataFrame, *, response: str, subject: str, visit: str, group: str | None = None,
              covariates=(), visit_covariates=(), covariance: str = "us", reml: bool = True,
-             df: str = "kenward_roger", vcov: str | None = None, covariance_by_group: bool = False,
-             reference=None, references: dict | None = None, reference_level: str = "first",
-             visit_levels=None, group_levels=None, fallback=None, optimizers=OPTIMIZERS,
-             tol: float = 1e-9, level: float = 0.95, visit_effect: bool = True,
-             group_by_visit: bool = True, weights: str | None = None) -> MmrmFit:
+             df: str = "kenward_roger", settings: MmrmSettings | None = None, **shorthand) -> MmrmFit:
     """Fit an MMRM by (RE)ML and return an :class:`MmrmFit`.
 
-    Parameters follow DESIGN.md. Extra options: ``vcov`` ("model", "kenward_roger",
-    "kenward_roger_linear", "empirical"; default follows ``df``); ``covariance_by_group`` (separate
-    Sigma per group, SAS ``REPEATED / GROUP=``); ``reference`` (group reference level);
-    ``references`` ({column: level}) and ``reference_level`` ("first" as R, "last" as SAS) for the
-    treatment coding; ``visit_levels``/``group_levels`` (level order); ``fallback`` (covariance
-    structures tried in order if the fit fails; default per structure, () to disable);
-    ``visit_effect``/``group_by_visit`` (drop the visit main effect / group x visit interaction,
-    e.g. to reproduce ``MODEL y = group``); ``weights`` (column of positive observation weights,
-    SAS ``WEIGHT``: Sigma_i = W_i^-1/2 Sigma W_i^-1/2, fitted by rescaling rows by sqrt(w)).
+    Arguments as DESIGN.md; advanced settings (vcov, covariance by group, reference levels, level order,
+    fallback chain, optimizer controls, confidence level, weights) in ``settings``
+    (:class:`~analyses.mmrm.settings.MmrmSettings`); a keyword naming a settings field is a shorthand for it.
     Rows with a missing response are excluded and counted (``n_rows_excluded``).
+
+    Raises ``ValueError`` for malformed input (:func:`check_mmrm_data`, unknown options);
+    :class:`~analyses.mmrm.errors.MmrmRankDeficientError` when the design is rank deficient;
+    :class:`~analyses.mmrm.errors.MmrmConvergenceError` when no structure of the fallback chain converges
+    (unless ``settings.accept_nonconverged``). A fallback used is an :class:`MmrmConvergenceWarning`.
     """
-    covariates, visit_covariates = tuple(covariates), tuple(visit_covariates)
+    settings = _merge_settings(settings, shorthand)
     df = str(df).lower().replace("-", "_")
     if df not in DF_METHODS:
         raise ValueError(f"df must be one of {DF_METHODS}, got {df!r}")
-    if vcov is None:
-        vcov = df if df in ("kenward_roger", "kenward_roger_linear") else "model"
-    if vcov not in VCOV_METHODS:
-        raise ValueError(f"vcov must be one of {VCOV_METHODS}, got {vcov!r}")
-    covariance = normalize_structure_name(covariance)
-    if covariance_by_group and group is None:
+    model = _Model(response, subject, visit, group, tuple(covariates), tuple(visit_covariates),
+                   normalize_structure_name(covariance), bool(reml), df)
+    vcov = settings.vcov_for(df)
+    if settings.covariance_by_group and group is None:
         raise ValueError("covariance_by_group=True needs a group column")
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data must be a pandas DataFrame")
     data = data.reset_index(drop=True)
-    check_mmrm_data(data, response, subject, visit, group, covariates, visit_covariates)
-    if weights is not None:
-        if weights not in data.columns:
-            raise ValueError(f"weights column {weights!r} not in data")
-        wcol = pd.to_numeric(data[weights], errors="coerce")
-        bad = data.index[data[response].notna() & ~(np.isfinite(wcol) & (wcol > 0))]
-        if len(bad):
-            raise ValueError(f"weights column {weights!r} must be positive and finite; rows {_rows_text(bad)}")
-    n_rows_input = len(data)
+    check_mmrm_data(data, response, subject, visit, group, model.covariates, model.visit_covariates)
+    _check_weights(data, response, settings.weights)
     used = data.loc[data[response].notna()].reset_index(drop=True)
     if used.empty:
         raise ValueError(f"no non-missing values of {response!r}")
-    references = dict(references or {})
-    if reference is not None and group is not None:
-        references[group] = reference
-    factors = make_factors(used, group=group, visit=visit, covariates=covariates,
-                           visit_covariates=visit_covariates, references=references,
-                           reference_level=reference_level, visit_levels=visit_levels,
-                           group_levels=group_levels)
-    bad_visit = ~used[visit].isin(factors[visit].levels)
+    design = _build_model_design(used, model, settings)
+    lik, result, history, codes = _maximize(used, design, model, settings)
+    return compute_mmrm_fit(lik=lik, theta=result.theta, design=design, data=used, response=response,
+                            subject=subject, visit=visit, group=group, df_method=df, vcov_method=vcov,
+                            reml=model.reml, converged=result.converged, optimizer=result.optimizer,
+                            covariance_requested=model.covariance, fallback_history=history,
+                            cov_groups=codes["cov_groups"], n_rows_input=len(data),
+                            subject_codes=codes["subject"], n_subjects=codes["n_subjects"], level=settings.level)
+
+
+def _build_model_design(used: pd.DataFrame, model: _Model, settings: MmrmSettings) -> Design:
+    """Factors (levels, references) and the treatment-coded design of the analysis rows."""
+    references = dict(settings.references or {})
+    if settings.reference is not None and model.group is not None:
+        references[model.group] = settings.reference
+    factors = make_factors(used, group=model.group, visit=model.visit, covariates=model.covariates,
+                           visit_covariates=model.visit_covariates, references=references,
+                           reference_level=settings.reference_level, visit_levels=settings.visit_levels,
+                           group_levels=settings.group_levels)
+    bad_visit = ~used[model.visit].isin(factors[model.visit].levels)
     if bad_visit.any():
         raise ValueError(f"visit values not in visit_levels in rows {_rows_text(used.index[bad_visit])}")
-    if group is not None:
-        bad = ~used[group].isin(factors[group].levels)
+    if model.group is not None:
+        bad = ~used[model.group].isin(factors[model.group].levels)
         if bad.any():
             raise ValueError(f"group values not in group_levels in rows {_rows_text(used.index[bad])}")
-    if visit_covariates and not visit_effect:
+    if model.visit_covariates and not settings.visit_effect:
         raise ValueError("visit_covariates need the visit effect in the model")
-    design = build_design(used, factors, group=group, visit=visit, covariates=covariates,
-                          visit_covariates=visit_covariates, visit_effect=visit_effect,
-                          group_by_visit=group_by_visit)
-    t = len(factors[visit].levels)
-    subj_code, subj_uniques = pd.factorize(used[subject])
-    vis_code = used[visit].map({v: i for i, v in enumerate(factors[visit].levels)}).to_numpy()
-    if covariance_by_group:
-        glev = factors[group].levels
-        cov_group = used[group].map({g: i for i, g in enumerate(glev)}).to_numpy()
-        cov_groups = list(glev)
-        nsub_group = used.groupby(group)[subject].nunique()
-        conflict = used.groupby(subject)[group].nunique()
-        if (conflict > 1).any():
-            raise ValueError(f"subjects with more than one {group!r}: {list(conflict.index[conflict > 1][:10])}")
-    else:
-        cov_group = np.zeros(len(used), int)
-        cov_groups = [None]
-        nsub_group = None
-    y = used[response].to_numpy(float)
-    x = design.x
+    return build_design(used, factors, group=model.group, visit=model.visit, covariates=model.covariates,
+                        visit_covariates=model.visit_covariates, visit_effect=settings.visit_effect,
+                        group_by_visit=settings.group_by_visit)
+
+
+def _covariance_groups(used: pd.DataFrame, design: Design, model: _Model, settings: MmrmSettings):
+    """(row -> covariance-group code, group labels): one group unless Sigma is estimated per group."""
+    if not settings.covariance_by_group:
+        return np.zeros(len(used), int), [None]
+    conflict = used.groupby(model.subject)[model.group].nunique()
+    if (conflict > 1).any():
+        raise ValueError(f"subjects with more than one {model.group!r}: {list(conflict.index[conflict > 1][:10])}")
+    glev = design.group.levels
+    return used[model.group].map({g: i for i, g in enumerate(glev)}).to_numpy(), list(glev)
+
+
+def _maximize(used: pd.DataFrame, design: Design, model: _Model, settings: MmrmSettings):
+    """Maximise the likelihood along the fallback chain: (likelihood, optimum, history, codes)."""
+    t = len(design.visit.levels)
+    subj_code, subj_uniques = pd.factorize(used[model.subject])
+    vis_code = used[model.visit].map({v: i for i, v in enumerate(design.visit.levels)}).to_numpy()
+    cov_group, cov_groups = _covariance_groups(used, design, model, settings)
+    y, x = used[model.response].to_numpy(float), design.x
     log_weight_sum = 0.0
-    if weights is not None:
-        wv = used[weights].to_numpy(float)
+    if settings.weights is not None:
+        wv = used[settings.weights].to_numpy(float)
         x, y = x * np.sqrt(wv)[:, None], y * np.sqrt(wv)
         log_weight_sum = float(np.sum(np.log(wv)))
     patterns = build_patterns(x, y, subj_code, vis_code, cov_group, t)
-    p = design.x.shape[1]
-
-    beta_ols = np.linalg.lstsq(x, y, rcond=None)[0]
-    resid = y - x @ beta_ols
-    starts = []
-    for gi in range(len(cov_groups)):
-        mask = cov_group == gi
-        starts.append(_moment_covariance(resid[mask], subj_code[mask], vis_code[mask], t))
-
-    chain = [covariance] + [c for c in (DEFAULT_FALLBACK.get(covariance, ()) if fallback is None
-                                        else [normalize_structure_name(f) for f in fallback])
-                            if c != covariance]
-    history = []
-    result = lik = None
+    resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    starts = [_moment_covariance(resid[cov_group == gi], subj_code[cov_group == gi], vis_code[cov_group == gi], t)
+              for gi in range(len(cov_groups))]
+    fallback = DEFAULT_FALLBACK.get(model.covariance, ()) if settings.fallback is None else settings.fallback
+    chain = [model.covariance] + [c for c in (normalize_structure_name(f) for f in fallback) if c != model.covariance]
+    history, result, lik = [], None, None
     for name in chain:
         structures = [make_structure(name, t) for _ in cov_groups]
-        lik_try = Likelihood(patterns, structures, p, reml, log_weight_sum)
+        lik_try = Likelihood(patterns, structures, x.shape[1], model.reml, log_weight_sum)
         phi0 = np.concatenate([s.phi_from_sigma(s0) for s, s0 in zip(structures, starts)])
-        res = maximize_likelihood(lik_try, phi0, optimizers=optimizers, tol=tol)
+        res = maximize_likelihood(lik_try, phi0, optimizers=settings.optimizers, tol=settings.tol,
+                                  maxiter=settings.maxiter)
         history.append({"covariance": name, "optimizer": res.optimizer, "converged": res.converged,
-                        "minus2_loglik": res.objective, "message": res.message,
-                        "attempts": res.attempts})
+                        "minus2_loglik": res.objective, "message": res.message, "attempts": res.attempts})
         if result is None or (res.converged and not result.converged):
             result, lik = res, lik_try
         if res.converged:
             break
+    _report_convergence(result, lik, chain, history, model, settings)
+    codes = {"subject": subj_code, "n_subjects": len(subj_uniques), "cov_groups": cov_groups}
+    return lik, result, history, codes
+
+
+def _report_convergence(result, lik, chain, history, model: _Model, settings: MmrmSettings) -> None:
+    """Raise MmrmConvergenceError when nothing converged; warn when a fallback structure was used."""
     if not result.converged:
-        warnings.warn(f"MMRM did not converge with covariance {chain}; results are from the best "
-                      f"non-converged fit ({result.optimizer}) and are flagged converged=False",
-                      MmrmConvergenceWarning, stacklevel=2)
-    elif lik.structures[0].name != covariance:
-        warnings.warn(f"MMRM with covariance {covariance!r} failed; fell back to "
-                      f"{lik.structures[0].name!r} (see fit.fallback_history)",
-                      MmrmConvergenceWarning, stacklevel=2)
-    return MmrmFit(lik=lik, theta=result.theta, design=design, data=used, response=response,
-                   subject=subject, visit=visit, group=group, df_method=df, vcov_method=vcov,
-                   reml=reml, converged=result.converged, optimizer=result.optimizer,
-                   covariance_requested=covariance, fallback_history=history, cov_groups=cov_groups,
-                   n_rows_input=n_rows_input, subject_codes=subj_code, n_subjects=len(subj_uniques),
-                   level=level)
+        text = (f"MMRM did not converge with any covariance structure tried ({', '.join(chain)}; optimizers "
+                f"{', '.join(settings.optimizers)})")
+        if not settings.accept_nonconverged:
+            raise MmrmConvergenceError(text, history)
+        warnings.warn(f"{text}; results are from the best non-converged fit ({result.optimizer}) and are "
+                      f"flagged converged=False", MmrmConvergenceWarning, stacklevel=4)
+    elif lik.structures[0].name != model.covariance:
+        warnings.warn(f"MMRM with covariance {model.covariance!r} failed; fell back to "
+                      f"{lik.structures[0].name!r} (see fit.fallback_history)", MmrmConvergenceWarning, stacklevel=4)

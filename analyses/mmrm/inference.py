@@ -13,6 +13,10 @@ observed information, 2 H^-1 with H the Hessian of -2 log L in the SAS covarianc
   df m and scale lambda from A1, A2 (computed with the unadjusted Phi, as in the paper).
 * Empirical sandwich (SAS EMPIRICAL, Liang & Zeger 1986): Phi (sum_i X_i' S_i^-1 r_i r_i' S_i^-1 X_i) Phi.
 * Residual: n - rank(X) (SAS DDFM=RESIDUAL); between-within (SAS DDFM=BW).
+
+:data:`DF_METHODS` is the one dispatch from a df-method name to its function ``(fit, lmat) -> (df, scale)``
+(``scale`` multiplies the F statistic: Kenward-Roger's lambda, 1 otherwise); ``fit`` is an
+:class:`analyses.mmrm.model.MmrmFit`.
 """
 from __future__ import annotations
 
@@ -86,3 +90,30 @@ def compute_empirical_covariance(phi, scores) -> np.ndarray:
     meat = scores.T @ scores
     out = phi @ meat @ phi
     return 0.5 * (out + out.T)
+
+
+def _df_satterthwaite(fit, lmat) -> tuple[float, float]:
+    return compute_satterthwaite_df(lmat, fit.vcov_model, fit.pmat, fit.theta_vcov), 1.0
+
+
+def _df_kenward_roger(fit, lmat) -> tuple[float, float]:
+    # KR and KR(LINEAR) share the df of Kenward & Roger (1997); they differ in the adjusted covariance only
+    return compute_kr_df(lmat, fit.vcov_model, fit.pmat, fit.theta_vcov)
+
+
+def _df_residual(fit, lmat) -> tuple[float, float]:
+    return float(fit.n_obs - fit.p), 1.0
+
+
+def _df_between_within(fit, lmat) -> tuple[float, float]:
+    """SAS DDFM=BW: within-subject df if the contrast involves a column varying within subjects."""
+    used = np.abs(np.atleast_2d(lmat)).sum(axis=0) > 0
+    within = np.ones(fit.p, bool)
+    within[list(fit.between_columns)] = False
+    return float(fit.df_within if np.any(used & within) else fit.df_between), 1.0
+
+
+#: df method -> (fit, contrast rows) -> (denominator df, F scale)
+DF_METHODS = {"kenward_roger": _df_kenward_roger, "kenward_roger_linear": _df_kenward_roger,
+              "satterthwaite": _df_satterthwaite, "residual": _df_residual,
+              "between_within": _df_between_within}

@@ -1,7 +1,13 @@
-"""MmrmFit: estimates, covariance, contrasts, LS means, type-3 tests and tidy rows of a fitted MMRM."""
+"""MmrmFit: estimates, covariance, contrasts, LS means, type-3 tests and tidy rows of a fitted MMRM.
+
+:func:`compute_mmrm_fit` does the algebra at the (RE)ML optimum (GLS beta, Var(theta) from the observed
+information, Kenward-Roger / empirical covariance of beta, between/within df); :class:`MmrmFit` holds the
+results and answers contrast questions with the df method of :data:`analyses.mmrm.inference.DF_METHODS`.
+"""
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -9,91 +15,65 @@ from scipy import stats
 
 from ..results import tidy_frame
 from .design import Design, build_design
-from .inference import (compute_empirical_covariance, compute_kr_covariance, compute_kr_df,
-                        compute_satterthwaite_df, compute_theta_vcov)
+from .inference import (DF_METHODS, compute_empirical_covariance, compute_kr_covariance,
+                        compute_theta_vcov)
 from .likelihood import Likelihood
 from .lsmeans import lsmean_vectors
+from .settings import KENWARD_ROGER
 
 
+@dataclass
 class MmrmFit:
-    """A fitted MMRM (see :func:`analyses.mmrm.fit_mmrm`).
+    """A fitted MMRM (see :func:`analyses.mmrm.fit_mmrm`); built by :func:`compute_mmrm_fit`.
 
-    Attributes: ``beta``, ``vcov_beta`` (the covariance used for inference: model-based,
-    KR-adjusted or empirical), ``vcov_model`` (model-based (X'V^-1X)^-1), ``theta`` (SAS covariance
-    parameters), ``theta_vcov``, ``loglik``, ``minus2_loglik``, ``converged``, ``optimizer``,
-    ``covariance_used``, ``fallback_history``, ``n_obs``, ``n_subjects``, ``n_rows_input``,
-    ``n_rows_excluded``.
+    ``beta``, ``vcov_beta`` (the covariance used for inference: model-based, KR-adjusted or empirical),
+    ``vcov_model`` (model-based (X'V^-1X)^-1), ``theta`` (SAS covariance parameters), ``theta_vcov``,
+    ``loglik``, ``minus2_loglik``, ``converged``, ``optimizer``, ``covariance_used``, ``fallback_history``,
+    ``n_obs``, ``n_subjects``, ``n_rows_input``, ``n_rows_excluded``.
     """
 
-    def __init__(self, *, lik: Likelihood, theta, design: Design, data: pd.DataFrame, response,
-                 subject, visit, group, df_method, vcov_method, reml, converged, optimizer,
-                 covariance_requested, fallback_history, cov_groups, n_rows_input, subject_codes,
-                 n_subjects, level=0.95):
-        self.lik, self.design, self.data = lik, design, data
-        self.response, self.subject, self.visit, self.group = response, subject, visit, group
-        self.df_method, self.vcov_method, self.reml = df_method, vcov_method, reml
-        self.converged, self.optimizer = bool(converged), optimizer
-        self.covariance_requested = covariance_requested
-        self.covariance_used = lik.structures[0].name
-        self.fallback_history = fallback_history
-        self.cov_groups = cov_groups
-        self.level = level
-        self.theta = np.asarray(theta, float)
-        self.n_obs = lik.n
-        self.n_subjects = int(n_subjects)
-        self.n_rows_input = int(n_rows_input)
-        self.n_rows_excluded = self.n_rows_input - self.n_obs
-        self.p = design.x.shape[1]
-        ev = lik.evaluate(self.theta, gradient=True, hessian=True)
-        self.minus2_loglik = ev.objective
-        self.loglik = -0.5 * ev.objective
-        self.gradient = ev.gradient
-        self.hessian = ev.hessian
-        self.beta = ev.beta
-        self.vcov_model = ev.phi
-        self._pmat = ev.extras["P"]
-        try:
-            self.theta_vcov = compute_theta_vcov(ev.hessian)
-        except np.linalg.LinAlgError:
-            warnings.warn("singular Hessian of the covariance parameters; using a pseudo-inverse")
-            self.theta_vcov = 2.0 * np.linalg.pinv(ev.hessian)
-        self.vcov_beta = self.vcov_model
-        if vcov_method in ("kenward_roger", "kenward_roger_linear") or \
-                df_method in ("kenward_roger", "kenward_roger_linear"):
-            pmat, qsum, rsum = lik.kr_terms(self.theta, self.theta_vcov)
-            self._kr = {lin: compute_kr_covariance(ev.phi, pmat, qsum, rsum, self.theta_vcov, lin)
-                        for lin in (False, True)}
-        if vcov_method == "kenward_roger":
-            self.vcov_beta = self._kr[False]
-        elif vcov_method == "kenward_roger_linear":
-            self.vcov_beta = self._kr[True]
-        elif vcov_method == "empirical":
-            scores = lik.residual_products(self.beta, self.theta)
-            self.vcov_beta = compute_empirical_covariance(ev.phi, scores)
-        x = design.x
-        codes = np.asarray(subject_codes)
-        first = np.zeros(codes.max() + 1, dtype=int)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]          # first row of each subject
-        varies = np.any(x != x[first[codes]], axis=0)              # column changes within a subject
-        between = [j for j in range(self.p) if not varies[j]]
-        self._between_cols = between
-        rank_b = np.linalg.matrix_rank(x[first][:, between]) if between else 0
-        self._df_between = self.n_subjects - rank_b
-        self._df_within = self.n_obs - self.p - self._df_between
+    lik: Likelihood
+    design: Design
+    data: pd.DataFrame
+    response: str
+    subject: str
+    visit: str
+    group: str | None
+    df_method: str
+    vcov_method: str
+    reml: bool
+    converged: bool
+    optimizer: str
+    covariance_requested: str
+    covariance_used: str
+    fallback_history: list
+    cov_groups: list
+    level: float
+    theta: np.ndarray
+    n_obs: int
+    n_subjects: int
+    n_rows_input: int
+    n_rows_excluded: int
+    p: int
+    minus2_loglik: float
+    loglik: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+    beta: np.ndarray
+    vcov_model: np.ndarray
+    vcov_beta: np.ndarray
+    theta_vcov: np.ndarray
+    #: P_k = -X'V^-1 V_k V^-1 X (k, p, p), the derivative terms of Satterthwaite / Kenward-Roger
+    pmat: np.ndarray
+    #: design columns constant within every subject (SAS DDFM=BW "between" columns)
+    between_columns: tuple
+    df_between: float
+    df_within: float
 
     # ---- generic contrasts -------------------------------------------------------------------
     def contrast_df(self, lvec) -> float:
         """Denominator df of one contrast L beta by the fit's df method."""
-        lvec = np.asarray(lvec, float)
-        m = self.df_method
-        if m == "satterthwaite":
-            return compute_satterthwaite_df(lvec[None], self.vcov_model, self._pmat, self.theta_vcov)
-        if m in ("kenward_roger", "kenward_roger_linear"):
-            return compute_kr_df(lvec[None], self.vcov_model, self._pmat, self.theta_vcov)[0]
-        if m == "residual":
-            return float(self.n_obs - self.p)
-        within = [j for j in range(self.p) if j not in self._between_cols]
-        return float(self._df_within if np.any(np.abs(lvec[within]) > 0) else self._df_between)
+        return DF_METHODS[self.df_method](self, np.asarray(lvec, float)[None])[0]
 
     def estimate(self, lvec, level=None) -> dict:
         """Estimate, se, df, t, p and CI of L beta (L a coefficient vector)."""
@@ -117,16 +97,8 @@ class MmrmFit:
             lmat = vt[:q] * s[:q, None]
         lb = lmat @ self.beta
         fval = float(lb @ np.linalg.solve(lmat @ self.vcov_beta @ lmat.T, lb) / q)
-        m = self.df_method
-        if m in ("kenward_roger", "kenward_roger_linear"):
-            den, lam = compute_kr_df(lmat, self.vcov_model, self._pmat, self.theta_vcov)
-            fval *= lam
-        elif m == "satterthwaite":
-            den = compute_satterthwaite_df(lmat, self.vcov_model, self._pmat, self.theta_vcov)
-        elif q == 1:
-            den = self.contrast_df(lmat[0])
-        else:
-            den = self.contrast_df(np.abs(lmat).sum(axis=0))
+        den, scale = DF_METHODS[self.df_method](self, lmat)
+        fval *= scale
         pval = float(stats.f.sf(fval, q, den)) if np.isfinite(den) else float(stats.chi2.sf(fval * q, q))
         return {"F": fval, "num_df": int(q), "den_df": float(den), "p_value": pval}
 
@@ -257,3 +229,47 @@ class MmrmFit:
                              "p_value": r["p_value"], "n": self.n_subjects, "label": r["effect"],
                              "num_df": r["num_df"]})
         return tidy_frame(rows)
+
+
+def compute_mmrm_fit(*, lik: Likelihood, theta, design: Design, data: pd.DataFrame, response, subject, visit,
+                     group, df_method, vcov_method, reml, converged, optimizer, covariance_requested,
+                     fallback_history, cov_groups, n_rows_input, subject_codes, n_subjects,
+                     level=0.95) -> MmrmFit:
+    """The fit at covariance parameters ``theta``: GLS beta, Var(theta) = 2 H^-1 (pseudo-inverse, with a
+    warning, if H is singular), the covariance of beta for ``vcov_method`` and the between/within df."""
+    theta = np.asarray(theta, float)
+    ev = lik.evaluate(theta, gradient=True, hessian=True)
+    try:
+        theta_vcov = compute_theta_vcov(ev.hessian)
+    except np.linalg.LinAlgError:
+        warnings.warn("singular Hessian of the covariance parameters; using a pseudo-inverse")
+        theta_vcov = 2.0 * np.linalg.pinv(ev.hessian)
+    vcov_beta = _compute_vcov_beta(lik, ev, theta, theta_vcov, vcov_method)
+    x, p = design.x, design.x.shape[1]
+    codes = np.asarray(subject_codes)
+    first = np.zeros(codes.max() + 1, dtype=int)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]          # first row of each subject
+    varies = np.any(x != x[first[codes]], axis=0)              # column changes within a subject
+    between = tuple(j for j in range(p) if not varies[j])
+    rank_b = np.linalg.matrix_rank(x[first][:, list(between)]) if between else 0
+    df_between = int(n_subjects) - rank_b
+    return MmrmFit(lik=lik, design=design, data=data, response=response, subject=subject, visit=visit,
+                   group=group, df_method=df_method, vcov_method=vcov_method, reml=reml,
+                   converged=bool(converged), optimizer=optimizer, covariance_requested=covariance_requested,
+                   covariance_used=lik.structures[0].name, fallback_history=fallback_history,
+                   cov_groups=cov_groups, level=level, theta=theta, n_obs=lik.n, n_subjects=int(n_subjects),
+                   n_rows_input=int(n_rows_input), n_rows_excluded=int(n_rows_input) - lik.n, p=p,
+                   minus2_loglik=ev.objective, loglik=-0.5 * ev.objective, gradient=ev.gradient,
+                   hessian=ev.hessian, beta=ev.beta, vcov_model=ev.phi, vcov_beta=vcov_beta,
+                   theta_vcov=theta_vcov, pmat=ev.extras["P"], between_columns=between,
+                   df_between=df_between, df_within=lik.n - p - df_between)
+
+
+def _compute_vcov_beta(lik: Likelihood, ev, theta, theta_vcov, vcov_method: str) -> np.ndarray:
+    """Covariance of beta: model-based Phi, Kenward-Roger Phi_A (KR or KR-linear) or the sandwich."""
+    if vcov_method in KENWARD_ROGER:
+        pmat, qsum, rsum = lik.kr_terms(theta, theta_vcov)
+        return compute_kr_covariance(ev.phi, pmat, qsum, rsum, theta_vcov, vcov_method == "kenward_roger_linear")
+    if vcov_method == "empirical":
+        return compute_empirical_covariance(ev.phi, lik.residual_products(ev.beta, theta))
+    return ev.phi

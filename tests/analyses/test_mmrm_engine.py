@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyses.mmrm import MmrmConvergenceWarning, fit_mmrm
+from analyses.mmrm import (MmrmConvergenceError, MmrmConvergenceWarning, MmrmRankDeficientError, MmrmSettings,
+                           fit_mmrm)
+from analyses.mmrm.fit import DF_METHODS
+from analyses.mmrm.inference import DF_METHODS as DF_FUNCTIONS
 from analyses.mmrm.covariance import STRUCTURES, _numeric_jacobian, make_structure
 from analyses.mmrm.design import build_design, make_factors
 from analyses.mmrm.likelihood import Likelihood, build_patterns
@@ -227,17 +230,51 @@ def test_input_errors(sim):
         fit_mmrm(sim, reference="XYZ", **kw)
 
 
-def test_nonconvergence_is_flagged_and_fallback_recorded(sim):
+def test_nonconvergence_raises_with_history_or_is_flagged_on_request(sim):
     kw = dict(response="y", subject="id", visit="visit", group="arm")
-    # an optimiser chain that cannot reach the criterion (tol=-1) never converges: warning + flag
+    # an optimiser chain that cannot reach the criterion (tol=-1) never converges
+    hard = MmrmSettings(tol=-1.0, fallback=("cs",), optimizers=("L-BFGS-B",))
+    with pytest.raises(MmrmConvergenceError, match=r"did not converge.*\(us, cs; optimizers L-BFGS-B\)") as err:
+        fit_mmrm(sim, settings=hard, **kw)
+    assert [h["covariance"] for h in err.value.history] == ["us", "cs"]
+    assert not any(h["converged"] for h in err.value.history)
+    # accept_nonconverged: warning + converged=False flag instead (the keyword shorthand of a settings field)
     with pytest.warns(MmrmConvergenceWarning):
-        fit = fit_mmrm(sim, tol=-1.0, fallback=("cs",), optimizers=("L-BFGS-B",), **kw)
+        fit = fit_mmrm(sim, tol=-1.0, fallback=("cs",), optimizers=("L-BFGS-B",), accept_nonconverged=True, **kw)
     assert not fit.converged
     assert [h["covariance"] for h in fit.fallback_history] == ["us", "cs"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ok = fit_mmrm(sim, **kw)
     assert ok.converged and ok.covariance_used == "us" and len(ok.fallback_history) == 1
+
+
+def test_settings_object_equals_keyword_shorthand_and_unknown_keyword_fails(sim):
+    kw = dict(response="y", subject="id", visit="visit", group="arm")
+    a = fit_mmrm(sim, settings=MmrmSettings(reference="TRT", level=0.9), **kw)
+    b = fit_mmrm(sim, reference="TRT", level=0.9, **kw)
+    pd.testing.assert_frame_equal(a.contrasts(), b.contrasts())
+    assert (a.contrasts().comparator == "TRT").all()
+    with pytest.raises(TypeError, match="nope"):
+        fit_mmrm(sim, nope=1, **kw)
+
+
+def test_rank_deficient_design_is_a_documented_estimation_error(sim):
+    d = sim[~((sim.arm == "TRT") & (sim.visit == "W4"))]       # empty group x visit cell
+    with pytest.raises(MmrmRankDeficientError, match="rank deficient"):
+        fit_mmrm(d, response="y", subject="id", visit="visit", group="arm")
+
+
+def test_df_dispatch_covers_every_df_method(sim):
+    # one table from df-method name to function; residual df = n_obs - p (SAS DDFM=RESIDUAL)
+    assert set(DF_METHODS) == set(DF_FUNCTIONS)
+    fit = fit_mmrm(sim, response="y", subject="id", visit="visit", group="arm", df="residual")
+    assert set(fit.coef.df) == {float(fit.n_obs - fit.p)}
+    bw = fit_mmrm(sim, response="y", subject="id", visit="visit", group="arm", df="between_within")
+    coef = bw.coef.set_index("term").df
+    # arm is constant within subject: between df = subjects - rank(between columns) = n_subjects - 2
+    assert coef["armTRT"] == bw.n_subjects - 2
+    assert coef["visitW2"] == bw.n_obs - bw.p - (bw.n_subjects - 2)
 
 
 def test_weights_unit_and_scaled(sim):
