@@ -219,7 +219,7 @@ def catalogue_frame(plan, outcomes, *, blinded: bool) -> pd.DataFrame:
     for o in plan.outputs:
         found = [outcomes.get(a) for a in o.analyses]
         n_shown = sum(f is not None and not f.not_estimable for f in found)
-        n_ne = sum(f is not None and f.not_estimable for f in found)
+        n_ne = sum(f is not None and bool(f.not_estimable) for f in found)
         if n_shown == len(found):
             status = "shown"
         elif n_shown == 0:

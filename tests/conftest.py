@@ -27,7 +27,7 @@ def cdiscpilot_dir() -> Path:
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite tests/golden/*.json from the current code (review the diff before committing)")
+                     help="rewrite tests/golden/<plan>.csv and .meta.json from the current code (review the diff before committing)")
 
 
 @pytest.fixture(scope="session")
