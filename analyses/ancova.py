@@ -8,16 +8,16 @@ dose-response test as in the CDISC pilot CSR (Table 14-3.01): a separate model w
 continuous covariate instead of the group factor; the test is the t test of its slope.
 SAS: ``PROC GLM; CLASS trt site; MODEL chg = trt site base; LSMEANS trt / PDIFF CL;``
 R: ``emmeans::emmeans(lm(chg ~ trt + site + base), trt.vs.ctrl ~ trt)``.
+The design matrix is built directly from the columns (treatment coding, reference level first), never from
+formula text, so a column name or level is data and cannot be evaluated as code.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from statsmodels.formula._manager import FormulaManager  # statsmodels' own formula -> matrix engine
+from statsmodels.regression.linear_model import OLS
 from scipy import stats
 
 from .results import tidy_frame
@@ -34,11 +34,53 @@ def _levels(s: pd.Series) -> list:
     return sorted(s.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
 
 
-def _term(col: str, levels: list | None, reference=None) -> str:
-    if levels is None:
-        return f'Q("{col}")'
+@dataclass(frozen=True)
+class _Term:
+    """One model term: a continuous column, or a categorical one with its levels and reference level."""
+
+    column: str
+    levels: tuple | None = None
+    reference: object = None
+
+    @property
+    def non_reference(self) -> list:
+        return [lv for lv in self.levels if lv != self.reference] if self.levels is not None else []
+
+    def names(self) -> list[str]:
+        if self.levels is None:
+            return [self.column]
+        return [f"{self.column}[T.{lv}]" for lv in self.non_reference]
+
+    def block(self, values: pd.Series) -> np.ndarray:
+        """Treatment-coded (0/1 per non-reference level) or numeric columns of this term."""
+        if self.levels is None:
+            return values.to_numpy(float)[:, None]
+        vals = values.to_numpy()
+        return np.column_stack([vals == lv for lv in self.non_reference]).astype(float) \
+            if self.non_reference else np.zeros((len(vals), 0))
+
+    def mean_row(self, weights: dict | None, mean: float | None) -> np.ndarray:
+        """The LS-mean coefficients of this term: level weights (categorical) or the column mean."""
+        if self.levels is None:
+            return np.array([mean])
+        return np.array([weights.get(lv, 0.0) for lv in self.non_reference])
+
+
+def _term(data: pd.DataFrame, column: str, reference=None) -> _Term:
+    if not _is_categorical(data[column]):
+        return _Term(column)
+    levels = tuple(_levels(data[column]))
     ref = levels[0] if reference is None else reference
-    return f'C(Q("{col}"), Treatment(reference={ref!r}), levels={levels!r})'
+    if ref not in levels:
+        raise ValueError(f"reference level {ref!r} of column {column!r} is not among its levels {list(levels)}")
+    return _Term(column, levels, ref)
+
+
+def _design(data: pd.DataFrame, terms: list[_Term]) -> pd.DataFrame:
+    """Intercept and treatment-coded term columns, built directly (no formula text is evaluated)."""
+    blocks = [np.ones((len(data), 1))] + [t.block(data[t.column]) for t in terms]
+    names = ["Intercept"] + [n for t in terms for n in t.names()]
+    return pd.DataFrame(np.column_stack(blocks), columns=names, index=data.index)
 
 
 @dataclass
@@ -110,39 +152,17 @@ def fit_ancova(data: pd.DataFrame, *, response: str, group: str, covariates=(), 
     if reference not in glev:
         raise ValueError(f"reference {reference!r} is not a level of {group!r}: {glev}")
     references = dict(references or {})
-    cat_levels = {c: _levels(used[c]) for c in covariates if _is_categorical(used[c])}
-    terms = [_term(group, glev, reference)]
-    for c in covariates:
-        terms.append(_term(c, cat_levels.get(c), references.get(c)))
-    formula = f'Q("{response}") ~ ' + " + ".join(terms)
-    model = smf.ols(formula, data=used).fit()
+    gterm = _Term(group, tuple(glev), reference)
+    cterms = [_term(used, c, references.get(c)) for c in covariates]
+    x = _design(used, [gterm] + cterms)
+    model = OLS(used[response].astype(float), x).fit()
     if model.df_resid <= 0:
         raise ValueError("no residual degrees of freedom for the ANCOVA")
-    spec = model.model.data.model_spec
-    manager = FormulaManager()
     vcov = model.cov_params().to_numpy()
     beta = model.params.to_numpy()
     dfres = float(model.df_resid)
     tq = stats.t.ppf(0.5 + level / 2, dfres)
-
-    # LS-mean coefficient vectors: average design rows over the categorical covariate grid
-    cont_means = {c: float(used[c].astype(float).mean()) for c in covariates if c not in cat_levels}
-    grid_cols = list(cat_levels)
-    combos = list(itertools.product(*[cat_levels[c] for c in grid_cols])) or [()]
-    if weights == "equal":
-        wts = np.full(len(combos), 1.0 / len(combos))
-    else:
-        margins = [used[c].value_counts(normalize=True) for c in grid_cols]
-        wts = np.array([np.prod([m.get(v, 0.0) for m, v in zip(margins, combo)]) for combo in combos])
-    lvecs = {}
-    for g in glev:
-        grid = pd.DataFrame([dict(zip(grid_cols, combo)) for combo in combos]) if grid_cols else pd.DataFrame(index=[0])
-        grid[group] = g
-        for c, m in cont_means.items():
-            grid[c] = m
-        grid[response] = 0.0
-        x = np.asarray(manager.get_matrices(spec, grid, pandas=False, prediction=True), float)
-        lvecs[g] = wts @ x
+    lvecs = _lsmean_vectors(used, gterm, cterms, weights)
     counts = used[group].value_counts()
     ls_rows, diff_rows = [], []
     for g in glev:
@@ -167,12 +187,29 @@ def fit_ancova(data: pd.DataFrame, *, response: str, group: str, covariates=(), 
             raise ValueError(f"dose column {dose!r} is not numeric")
         if (used.groupby(group, observed=True)[dose].nunique() > 1).any():
             raise ValueError(f"dose column {dose!r} is not constant within {group!r}")
-        dterms = [f'Q("{dose}")'] + terms[1:]
-        dmodel = smf.ols(f'Q("{response}") ~ ' + " + ".join(dterms), data=used).fit()
-        name = f'Q("{dose}")'
+        dx = _design(used, [_Term(dose)] + cterms)
+        dmodel = OLS(used[response].astype(float), dx).fit()
+        name = dose
         dose_result = {"estimate": float(dmodel.params[name]), "se": float(dmodel.bse[name]),
                        "t_value": float(dmodel.tvalues[name]), "p_value": float(dmodel.pvalues[name]),
                        "df": float(dmodel.df_resid)}
     return AncovaResult(model=model, lsmeans=pd.DataFrame(ls_rows), contrasts=pd.DataFrame(diff_rows),
                         dose_response=dose_result, n_rows_input=len(data), n_obs=int(len(used)),
-                        level=level, meta={"formula": formula, "reference": reference})
+                        level=level, meta={"columns": list(x.columns), "reference": reference})
+
+
+def _lsmean_vectors(used: pd.DataFrame, gterm: _Term, cterms: list[_Term], weights: str) -> dict:
+    """LS-mean coefficient vector per group: categorical covariates at equal (or observed-margin) level
+    weights, continuous ones at their mean (SAS LSMEANS / emmeans; additive model, so the average of the
+    design rows over the covariate grid is the row of the marginal weights)."""
+    settings = {}
+    for t in cterms:
+        if t.levels is None:
+            settings[t.column] = (None, float(used[t.column].astype(float).mean()))
+        elif weights == "equal":
+            settings[t.column] = ({lv: 1.0 / len(t.levels) for lv in t.levels}, None)
+        else:
+            share = used[t.column].value_counts(normalize=True)
+            settings[t.column] = ({lv: float(share.get(lv, 0.0)) for lv in t.levels}, None)
+    covariate_part = [t.mean_row(*settings[t.column]) for t in cterms]
+    return {g: np.concatenate([[1.0], gterm.mean_row({g: 1.0}, None)] + covariate_part) for g in gterm.levels}

@@ -70,3 +70,16 @@ def test_missing_response_excluded_and_counted_bad_input_raises(data):
         fit_ancova(data, response="y", group="trt", reference="Z")
     with pytest.raises(ValueError, match="not constant"):
         fit_ancova(data.assign(dose=np.arange(len(data), dtype=float)), response="y", group="trt", dose="dose")
+
+
+def test_column_names_and_levels_are_data_not_code(data, tmp_path):
+    # a column name that would break out of Q("...") in a formula string, and a quoting level value:
+    # the design is built from the columns, so nothing is evaluated and the fit equals the plainly named one
+    marker = tmp_path / "pwned"
+    evil = f'y") + __import__("pathlib").Path(r"{marker}").touch() + Q("y'
+    d = data.rename(columns={"y": evil, "site": 'site"]'}).assign(trt=data.trt.map(lambda v: f"{v}')"))
+    res = fit_ancova(d, response=evil, group="trt", covariates=('site"]', "base"), reference="A')")
+    plain = fit_ancova(data, response="y", group="trt", covariates=("site", "base"), reference="A")
+    assert not marker.exists()
+    np.testing.assert_allclose(res.lsmeans.estimate, plain.lsmeans.estimate, rtol=1e-12)
+    np.testing.assert_allclose(res.contrasts.se, plain.contrasts.se, rtol=1e-12)
