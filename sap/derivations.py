@@ -1,35 +1,51 @@
-"""Map a plan's derivation settings and schedule onto :mod:`sap.derive` and derive the analysis datasets."""
+"""Map a plan's derivation settings and schedule onto :mod:`sap.derive` and derive the analysis datasets.
+
+The ONE place where :class:`sap.derive.options.DeriveOptions` is built: every value comes from the plan
+(``derivations``, ``schedule``, the estimands' intercurrent-event strategies) except the choices a plan cannot
+state today, which are the named constants below.
+"""
 from __future__ import annotations
 
 from typing import Mapping
 
 import pandas as pd
 
+from sap.derive import DeriveOptions, derive_analysis_datasets
 from sap.spec import Plan
 
+#: TBPAIN/NBPAIN are a 0-100 mm VAS in the data contract (DESIGN.md; sap.data.defaults.AS_RANGES).
+PAIN_SCALE = 100
+#: Not (yet) plan fields: CRP as acute-phase reactant for ACR and DAS28 (Felson 1995, Prevoo 1995; as the RA
+#: plan's text states), no ESR floor, and scores re-derived from items rather than taken from the sponsor.
+ACR_ACUTE_PHASE = "CRP"
+DAS28_MARKER = "CRP"
+ESR_FLOOR = None
+SCORE_SOURCE = "rederive"
 
-def derive_options_for_plan(plan: Plan):
+
+def derive_options_for_plan(plan: Plan) -> DeriveOptions:
     """The :class:`sap.derive.options.DeriveOptions` prespecified by the plan."""
-    from sap.derive.options import RESPONSE_ENDPOINTS, DeriveOptions, VisitWindow
-
     d = plan.derivations
     strategies = {ice.strategy for ep in plan.endpoints if ep.estimand for ice in ep.estimand.intercurrent_events}
     strategy = "composite" if ("composite" in strategies or not strategies) else "treatment_policy"
     return DeriveOptions(
         scale=10 if d.input_scale == "0-10" else 100,
-        pain_scale=100,
+        pain_scale=PAIN_SCALE,
         asdas_coefficients=d.asdas_coefficients,
         crp_floor=d.crp_floor_mg_l,
         basfi_max_missing=d.basfi_max_missing,
         asas_pain_domain=d.asas_pain_domain,
         basdai50_rule=d.basdai50_rule,
         partial_remission_rule=d.partial_remission_threshold,
-        visit_windows=tuple(VisitWindow(avisitn=v.avisitn, label=v.label, target_day=v.target_day,
-                                        lo=v.window[0], hi=v.window[1]) for v in plan.schedule.visits),
+        acr_acute_phase=ACR_ACUTE_PHASE,
+        das28_marker=DAS28_MARKER,
+        esr_floor=ESR_FLOOR,
+        visit_windows=plan.schedule.visits,
         window_rule=plan.schedule.window_rule,
         intercurrent_strategy=strategy,
-        responses=tuple(r for r in d.responses if r in RESPONSE_ENDPOINTS),
+        responses=d.responses,
         rederive_tolerance=d.score_disagreement_tolerance,
+        score_source=SCORE_SOURCE,
     )
 
 
@@ -38,6 +54,4 @@ def derive_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]) -> dict[st
     AS/RA datasets; plans on other ADaM datasets (e.g. the CDISC pilot) analyse their datasets as they are."""
     if "adqs" not in datasets:
         return {}
-    from sap.derive import derive_analysis_datasets
-
     return dict(derive_analysis_datasets(dict(datasets), derive_options_for_plan(plan)))

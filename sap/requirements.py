@@ -2,7 +2,8 @@
 
 On top of :func:`sap.data.default_requirements_for_contract`: the plan's required datasets, the ADSL flag of
 every population, the treatment variable, the strata variables, ``PHASE`` when the design has several
-phases, and the visit schedule's windows for the BDS datasets of the contract (ADQS, ADLB).
+phases, and the visit schedule for the BDS datasets of the contract (ADQS, ADLB), whose windows are the plan's
+own visits (:class:`sap.spec.Visit`).
 """
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ from typing import Mapping
 
 import pandas as pd
 
+from sap.data import (AllowedValues, ColumnSpec, DataRequirements, UniqueKey, VisitSchedule,
+                      default_requirements_for_contract)
+from sap.data.defaults import YES_NO_FLAGS
 from sap.spec import Plan
 
 #: datasets whose records are events: zero rows is valid data (no event occurred), not a missing dataset
 EVENT_DATASETS = ("adae",)
 
 
-def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
+def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]) -> DataRequirements:
     """Return the :class:`sap.data.DataRequirements` the plan's data must meet."""
-    from sap.data import (ColumnSpec, DataRequirements, VisitSchedule, VisitWindow,
-                          default_requirements_for_contract)
-
     if plan.data.contract == "adam":
         base = _generic_adam_requirements(plan)
     else:
@@ -41,9 +42,7 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
     bds = tuple(d for d in ("adqs", "adlb") if d in datasets) if plan.data.contract == "msc-adam" else ()
     schedules: list = []
     if bds:
-        windows = tuple(VisitWindow(v.avisitn, v.label, v.target_day, v.window[0], v.window[1])
-                        for v in plan.schedule.visits)
-        schedules.append(VisitSchedule(datasets=bds, windows=windows))
+        schedules.append(VisitSchedule(datasets=bds, windows=plan.schedule.visits))
     extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules),
                              subject_key=plan.data.subject_variable)
     merged = base.merge(extra)
@@ -55,11 +54,8 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]):
     return merged
 
 
-def _generic_adam_requirements(plan: Plan):
+def _generic_adam_requirements(plan: Plan) -> DataRequirements:
     """ADaM core for real data of other studies: ADSL keys, subject integrity and Y/N flags."""
-    from sap.data import AllowedValues, ColumnSpec, DataRequirements, UniqueKey
-    from sap.data.defaults import YES_NO_FLAGS
-
     subj = plan.data.subject_variable
     columns = [ColumnSpec("adsl", "STUDYID", "character", True), ColumnSpec("adsl", subj, "character", True)]
     return DataRequirements(required_datasets=plan.data.required_datasets, columns=tuple(columns),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, get_args
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator,
@@ -133,18 +133,34 @@ class Design(_Model):
 
 # --------------------------------------------------------------------------- schedule
 class Visit(_Model):
+    """One analysis visit: AVISITN (study week; 0 = baseline), label, target study day and the inclusive window
+    ``[lo, hi]`` of study days. The one visit-window model: the derivations (:mod:`sap.derive.visits`) and the data
+    contract (:class:`sap.data.VisitSchedule`) use the plan's visits. ``None`` = open-ended, for data-contract
+    schedules read from sponsor data (CDISC AWLO/AWHI); a plan's schedule must close every window."""
+
     avisitn: float
     label: str
     target_day: int
-    window: tuple[int, int]
+    window: tuple[Optional[int], Optional[int]]
     assessments: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _window(self) -> "Visit":
-        lo, hi = self.window
-        if not lo <= self.target_day <= hi:
+        if (self.lo is not None and self.lo > self.target_day) or (self.hi is not None and self.target_day > self.hi):
             raise ValueError(f"schedule.visits[{self.label}]: target day {self.target_day} outside window {self.window}")
         return self
+
+    @property
+    def lo(self) -> Optional[int]:
+        return self.window[0]
+
+    @property
+    def hi(self) -> Optional[int]:
+        return self.window[1]
+
+    def describe(self) -> str:
+        lo, hi = ("-inf" if self.lo is None else f"{self.lo:g}"), ("inf" if self.hi is None else f"{self.hi:g}")
+        return f"{self.label} (AVISITN {self.avisitn:g}) window [{lo}, {hi}]"
 
 
 class Schedule(_Model):
@@ -158,6 +174,14 @@ class Schedule(_Model):
         nums = [v.avisitn for v in self.visits]
         if len(set(nums)) != len(nums):
             raise ValueError("schedule.visits: duplicate avisitn")
+        for v in self.visits:
+            if v.lo is None or v.hi is None:
+                raise ValueError(f"schedule.visits[{v.label}].window: a plan's visit window needs both bounds")
+        wins = sorted(self.visits, key=lambda v: v.lo)
+        for a, b in zip(wins, wins[1:]):
+            if b.lo <= a.hi:
+                raise ValueError(f"schedule.visits: windows of {a.label} {list(a.window)} and {b.label} "
+                                 f"{list(b.window)} overlap")
         return self
 
     def visit_numbers(self) -> set[float]:
@@ -306,16 +330,26 @@ class Output(_Model):
     footnote: str = ""
 
 
+#: Response endpoints the derivations can produce (:func:`sap.derive.response.derive_responses`).
+ResponseEndpoint = Literal["ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI", "ASDASCIW",
+                           "ACR20", "ACR50", "ACR70", "EULAR"]
+RESPONSE_ENDPOINTS: tuple[str, ...] = get_args(ResponseEndpoint)
+
+
 class DerivationSettings(_Model):
+    """The plan's derivation choices: the one source of the values :mod:`sap.derive` uses (mapped onto
+    :class:`sap.derive.options.DeriveOptions` in :func:`sap.derivations.derive_options_for_plan` only)."""
+
     input_scale: Literal["0-10", "0-100"] = "0-10"
     asdas_coefficients: Literal["unrounded", "rounded"] = "unrounded"
-    crp_floor_mg_l: Optional[float] = 2.0
-    basfi_max_missing: int = 2
+    crp_floor_mg_l: Optional[float] = Field(2.0, ge=0)
+    basfi_max_missing: int = Field(2, ge=0, le=9)
     asas_pain_domain: Literal["TBPAIN", "SPPAIN"] = "SPPAIN"
     basdai50_rule: Literal["relative", "relative_or_absolute"] = "relative"
     partial_remission_threshold: Literal["le2", "lt2"] = "le2"
-    responses: tuple[str, ...] = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI")
-    score_disagreement_tolerance: float = 0.01
+    responses: tuple[ResponseEndpoint, ...] = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII",
+                                               "ASDASMI")
+    score_disagreement_tolerance: float = Field(0.01, ge=0)
     text: str = ""
 
 

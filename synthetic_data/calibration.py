@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sap.derivations import derive_for_plan
 from sap.spec import Plan
 
 from .params import WANG2013_PUBLISHED
@@ -53,8 +54,6 @@ def compute_subject_statistics(plan: Plan, data: dict[str, pd.DataFrame]) -> pd.
     """Per ADSL subject (ADSL order): SAE (serious ADAE records), R4 (ASAS20 NRI at week 4), EVER (has an ADDUR ASAS20 record),
     DUR (its AVAL, weeks; 0 if none) and ASDAS_0/4/20 (ADEFF ASDASCRP, ANL01FL = Y), all from
     :func:`sap.derivations.derive_for_plan`."""
-    from sap.derivations import derive_for_plan
-
     derived = derive_for_plan(plan, data)
     subj = data["adsl"]["USUBJID"]
     ae = data["adae"]

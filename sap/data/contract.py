@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import MAX_EXAMPLE_ROWS, DataContractError, Problem
-from .requirements import (AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange,
-                           VisitSchedule, VisitWindow)
+from sap.spec import Visit
+
+from .requirements import AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange, VisitSchedule
 
 SUBJECT = "USUBJID"
 
@@ -269,7 +270,7 @@ def find_subject_problems(datasets, req: DataRequirements) -> list[Problem]:
 
 def _window_masks(frame: pd.DataFrame, schedule: VisitSchedule, rows: np.ndarray):
     visits = pd.to_numeric(frame[schedule.visit_column], errors="coerce").to_numpy(dtype=float)
-    by_visit: dict[float, VisitWindow] = {float(w.avisitn): w for w in schedule.windows}
+    by_visit: dict[float, Visit] = {float(w.avisitn): w for w in schedule.windows}
     missing = rows & np.isnan(visits)
     unknown = rows & ~np.isnan(visits) & ~np.isin(visits, list(by_visit))
     outside = np.zeros(len(frame), dtype=bool)
@@ -278,8 +279,8 @@ def _window_masks(frame: pd.DataFrame, schedule: VisitSchedule, rows: np.ndarray
         for avisitn, window in by_visit.items():
             here = rows & (visits == avisitn) & ~np.isnan(days)
             with np.errstate(invalid="ignore"):
-                out_lo = days < window.lo_day if window.lo_day is not None else np.zeros(len(frame), bool)
-                out_hi = days > window.hi_day if window.hi_day is not None else np.zeros(len(frame), bool)
+                out_lo = days < window.lo if window.lo is not None else np.zeros(len(frame), bool)
+                out_hi = days > window.hi if window.hi is not None else np.zeros(len(frame), bool)
             outside |= here & (out_lo | out_hi)
     return missing, unknown, outside
 
@@ -358,4 +359,4 @@ def check_contract(datasets: Mapping[str, pd.DataFrame], requirements: DataRequi
 
 
 __all__ = ["check_contract", "find_contract_problems", "check_visit_windows", "record_numbers",
-           "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitWindow", "VisitSchedule"]
+           "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitSchedule"]

@@ -2,13 +2,16 @@
 
 The runner builds one :class:`DataRequirements` per plan (usually by extending
 :func:`default_requirements_for_contract`) and hands it to
-:func:`sap.data.contract.check_contract`. Nothing here reads a plan: the objects are plain data.
-Dataset names are stored lower-case and column names upper-case.
+:func:`sap.data.contract.check_contract`. Nothing here reads a plan: the objects are plain data; a visit
+schedule's windows are :class:`sap.spec.Visit` (the one visit-window model; :mod:`sap.requirements` passes the
+plan's visits). Dataset names are stored lower-case and column names upper-case.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Iterable
+
+from sap.spec import Visit
 
 COLUMN_KINDS = ("numeric", "character", "date", "any")
 
@@ -131,28 +134,15 @@ class UniqueKey:
             raise ValueError(f"UniqueKey {self.dataset}: no columns")
 
 
-@dataclass(frozen=True)
-class VisitWindow:
-    """One analysis visit: AVISITN, label, target study day and the window ``[lo_day, hi_day]``
-    (inclusive; ``None`` = open-ended)."""
+def visit_from_row(avisitn: float, label: str, target_day: int, lo_day: int | None, hi_day: int | None) -> Visit:
+    """The :class:`sap.spec.Visit` of a window-table row ``(AVISITN, label, target_day, lo_day, hi_day)``
+    (inclusive bounds; ``None`` = open-ended)."""
+    return Visit(avisitn=avisitn, label=label, target_day=target_day, window=(lo_day, hi_day))
 
-    avisitn: float
-    label: str
-    target_day: float | None
-    lo_day: float | None
-    hi_day: float | None
 
-    def __post_init__(self):
-        if self.lo_day is not None and self.hi_day is not None and self.lo_day > self.hi_day:
-            raise ValueError(f"visit window {self.avisitn} ({self.label}): lo_day {self.lo_day} > hi_day {self.hi_day}")
-
-    def contains(self, day: float) -> bool:
-        return (self.lo_day is None or day >= self.lo_day) and (self.hi_day is None or day <= self.hi_day)
-
-    def describe(self) -> str:
-        lo = "-inf" if self.lo_day is None else f"{self.lo_day:g}"
-        hi = "inf" if self.hi_day is None else f"{self.hi_day:g}"
-        return f"{self.label} (AVISITN {self.avisitn:g}) window [{lo}, {hi}]"
+#: Deprecated alias of :func:`visit_from_row` (positional rows), kept for
+#: ``tests/synthetic_data/test_synth_generator.py`` until it passes ``plan.schedule.visits``; then remove.
+VisitWindow = visit_from_row
 
 
 @dataclass(frozen=True)
@@ -168,7 +158,7 @@ class VisitSchedule:
     """
 
     datasets: tuple[str, ...]
-    windows: tuple[VisitWindow, ...]
+    windows: tuple[Visit, ...]
     visit_column: str = "AVISITN"
     day_column: str = "ADY"
     label_column: str | None = None
@@ -179,7 +169,7 @@ class VisitSchedule:
 
     def __post_init__(self):
         _set(self, "datasets", tuple(d.lower() for d in _tuple(self.datasets)))
-        windows = tuple(w if isinstance(w, VisitWindow) else VisitWindow(*w) for w in self.windows)
+        windows = tuple(w if isinstance(w, Visit) else visit_from_row(*w) for w in self.windows)
         seen = [w.avisitn for w in windows]
         dups = sorted({v for v in seen if seen.count(v) > 1})
         if dups:
@@ -196,7 +186,7 @@ class VisitSchedule:
     @classmethod
     def from_table(cls, datasets: Iterable[str], table: Iterable[tuple], **options) -> "VisitSchedule":
         """Build from rows ``(AVISITN, label, target_day, lo_day, hi_day)``."""
-        return cls(datasets=tuple(datasets), windows=tuple(VisitWindow(*row) for row in table), **options)
+        return cls(datasets=tuple(datasets), windows=tuple(visit_from_row(*row) for row in table), **options)
 
 
 @dataclass(frozen=True)

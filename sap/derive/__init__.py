@@ -2,9 +2,9 @@
 
 Modules: ``as_scores`` (BASDAI, BASFI, BASMI-linear, BASMI2, spinal pain), ``asdas`` (ASDAS-CRP/ESR,
 states, improvement), ``asas`` (ASAS20/40, 5/6, partial remission, BASDAI50), ``ra_scores`` (DAS28,
-EULAR, ACR), ``options`` (:class:`DeriveOptions`), ``visits`` (study day, windows), ``baseline``,
-``params`` (derived parameter rows), ``intercurrent``, ``response``, ``episodes``, ``rederive``,
-``pipeline`` (:func:`derive_analysis_datasets`).
+EULAR, ACR), ``options`` (:class:`DeriveOptions`, filled from the plan by :mod:`sap.derivations`),
+``visits`` (study day, windows), ``baseline``, ``params`` (derived parameter rows), ``intercurrent``,
+``response``, ``episodes``, ``rederive``, ``pipeline`` (:func:`derive_analysis_datasets`).
 
 Conventions: missing components give missing results (NaN; never a silent 0/False); binary results
 are 1.0/0.0/NaN; cut-offs are compared with a 1e-9 tolerance (see ``_arrays``).
@@ -39,7 +39,7 @@ from .as_scores import (compute_basdai, compute_basfi, compute_basmi2, compute_b
 from .asas import (compute_asas20, compute_asas40, compute_asas56, compute_asas_partial_remission,
                    compute_basdai50)
 from .asdas import compute_asdas_crp, compute_asdas_esr, compute_asdas_improvement, compute_asdas_state
-from .options import RESPONSE_ENDPOINTS, DeriveOptions, VisitWindow
+from .options import RESPONSE_ENDPOINTS, DeriveOptions
 from .pipeline import derive_analysis_datasets
 from .ra_scores import (compute_acr_response, compute_das28_crp, compute_das28_esr, compute_das28_state,
                         compute_eular_response)
@@ -49,6 +49,6 @@ __all__ = [
     "compute_side_mean", "compute_spinal_pain", "compute_asas20", "compute_asas40", "compute_asas56",
     "compute_asas_partial_remission", "compute_basdai50", "compute_asdas_crp", "compute_asdas_esr",
     "compute_asdas_improvement", "compute_asdas_state", "compute_acr_response", "compute_das28_crp",
-    "compute_das28_esr", "compute_das28_state", "compute_eular_response", "DeriveOptions", "VisitWindow",
+    "compute_das28_esr", "compute_das28_state", "compute_eular_response", "DeriveOptions",
     "RESPONSE_ENDPOINTS", "derive_analysis_datasets",
 ]

@@ -83,10 +83,10 @@ def _source_conflicts(frame: pd.DataFrame, keys: list[str], prefer: str) -> pd.S
     return reason
 
 
-def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame],
-                             options: DeriveOptions | None = None) -> dict[str, pd.DataFrame]:
-    """Derive the analysis datasets (shapes documented in :mod:`sap.derive`)."""
-    opt = options or DeriveOptions()
+def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: DeriveOptions) -> dict[str, pd.DataFrame]:
+    """Derive the analysis datasets (shapes documented in :mod:`sap.derive`) with the plan's ``options``
+    (:func:`sap.derivations.derive_options_for_plan`)."""
+    opt = options
     ds = {k.lower(): v for k, v in datasets.items()}
     if "adsl" not in ds:
         raise ValueError("datasets: 'adsl' is required")

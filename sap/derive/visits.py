@@ -1,7 +1,7 @@
 """Study day and analysis-visit windowing of BDS records (hand-written; the SAS equivalent is a
 DATA step merging a window table, R ``admiral::derive_vars_dy`` + ``derive_var_extreme_flag``).
 
-Rules (prespecified through :class:`sap.derive.options.DeriveOptions`):
+Rules (prespecified in the plan's schedule, :class:`sap.spec.Schedule`, via :class:`sap.derive.options.DeriveOptions`):
 
 * Study day: ``ADY`` when present; otherwise from ``ADT`` and ADSL ``TRTSDT`` with no day 0
   (``ADT - TRTSDT + 1`` on/after first dose, ``ADT - TRTSDT`` before).
@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .options import VisitWindow
+from sap.spec import Visit
 
 #: Parameters for which a higher value is better (spinal mobility); all others: higher is worse.
 HIGHER_IS_BETTER = frozenset({"SCHOBER", "LATFLXL", "LATFLXR", "LATFLX", "IMD", "CERVROTL", "CERVROTR", "CERVROT"})
@@ -75,7 +75,7 @@ def nominal_day(avisitn) -> float | np.ndarray:
     return np.asarray(avisitn, dtype=float) * 7.0 + 1.0
 
 
-def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[VisitWindow] = (),
+def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[Visit] = (),
                            rule: str = "closest_then_latest",
                            exclude_reason: pd.Series | None = None) -> pd.DataFrame:
     """Assign analysis visits and flag the analysed record (ANL01FL) per subject/parameter/visit.

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from sap.data import (AllowedValues, ColumnSpec, DataContractError, DataRequirements, UniqueKey,
-                      ValueRange, VisitSchedule, VisitWindow, check_contract,
-                      default_requirements_for_contract, find_contract_problems)
+                      ValueRange, VisitSchedule, check_contract, default_requirements_for_contract,
+                      find_contract_problems)
+from sap.spec import Visit
 
 SCHEDULE = [(0, "Baseline", 1, -28, 1), (4, "Week 4", 29, 22, 36), (12, "Week 12", 85, 71, 99)]
 
@@ -288,7 +289,10 @@ def test_requirements_objects():
     with pytest.raises(ValueError, match="lo 5 > hi 1"):
         ValueRange("adqs", lo=5, hi=1)
     with pytest.raises(ValueError, match="more than once"):
-        VisitSchedule(("adqs",), (VisitWindow(0, "Baseline", 1, None, 1), VisitWindow(0, "Day 1", 1, None, 1)))
+        VisitSchedule(("adqs",), (Visit(avisitn=0, label="Baseline", target_day=1, window=(None, 1)),
+                                  Visit(avisitn=0, label="Day 1", target_day=1, window=(None, 1))))
+    schedule = VisitSchedule.from_table(["adqs"], [(0, "Baseline", 1, None, 1)])  # rows become the plan's Visit
+    assert schedule.windows == (Visit(avisitn=0, label="Baseline", target_day=1, window=(None, 1)),)
     base = default_requirements_for_contract()
     relaxed = base.with_optional("adae", "AETOXGR", "DLTFL")
     assert {c.name for c in relaxed.specs_for("adae") if not c.required} == {"AETOXGR", "DLTFL"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sap.derive import DeriveOptions, VisitWindow, derive_analysis_datasets
+from sap.derivations import derive_options_for_plan
+from sap.derive import DeriveOptions, derive_analysis_datasets
 from sap.derive.visits import derive_analysis_visits
+from sap.spec import Visit, load_plan
 
-WINDOWS = (VisitWindow(avisitn=0, label="Baseline", target_day=1, lo=-28, hi=1),
-           VisitWindow(avisitn=4, label="Week 4", target_day=29, lo=25, hi=33),
-           VisitWindow(avisitn=8, label="Week 8", target_day=57, lo=50, hi=64))
+WINDOWS = (Visit(avisitn=0, label="Baseline", target_day=1, window=(-28, 1)),
+           Visit(avisitn=4, label="Week 4", target_day=29, window=(25, 33)),
+           Visit(avisitn=8, label="Week 8", target_day=57, window=(50, 64)))
+#: every choice stated (DeriveOptions has no defaults): items 0-10, pain VAS 0-100 mm, cg-bm1's choices except
+#: the ASAS pain domain (TBPAIN; make_data has NBPAIN = TBPAIN, so SPPAIN would give the same responses)
+OPTIONS = DeriveOptions(
+    scale=10, pain_scale=100, asdas_coefficients="unrounded", crp_floor=2.0, basfi_max_missing=2,
+    asas_pain_domain="TBPAIN", basdai50_rule="relative", partial_remission_rule="le2", acr_acute_phase="CRP",
+    das28_marker="CRP", esr_floor=None, visit_windows=WINDOWS, window_rule="closest_then_latest",
+    intercurrent_strategy="composite", responses=("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII",
+                                                  "ASDASMI"), rederive_tolerance=0.005, score_source="rederive")
 AS_ITEMS = [f"BASDAI{i}" for i in range(1, 7)] + [f"BASFI{i}" for i in range(1, 11)] + ["PTGA", "TBPAIN", "NBPAIN"]
 
 
@@ -49,7 +60,7 @@ def make_data():
 
 @pytest.fixture(scope="module")
 def derived():
-    return derive_analysis_datasets(make_data(), DeriveOptions(visit_windows=WINDOWS))
+    return derive_analysis_datasets(make_data(), OPTIONS)
 
 
 def _val(frame, subj, code, visit, col="AVAL"):
@@ -63,8 +74,8 @@ def test_counts_in_equal_out(derived):
     e = derived["adeff"]
     n_in = len(data["adqs"]) + len(data["adlb"])
     assert (e["DERIVED"] == "N").sum() == n_in
-    assert len(derived["adresp"]) == 3 * 2 * len(DeriveOptions().responses)  # subjects x visits x endpoints
-    assert len(derived["adonset"]) == 3 * len(DeriveOptions().responses)
+    assert len(derived["adresp"]) == 3 * 2 * len(OPTIONS.responses)  # subjects x visits x endpoints
+    assert len(derived["adonset"]) == 3 * len(OPTIONS.responses)
 
 
 def test_scores_baseline_and_change(derived):
@@ -108,8 +119,7 @@ def test_duration_and_onset(derived):
 
 
 def test_treatment_policy_uses_post_rescue_data():
-    out = derive_analysis_datasets(make_data(), DeriveOptions(visit_windows=WINDOWS,
-                                                              intercurrent_strategy="treatment_policy"))
+    out = derive_analysis_datasets(make_data(), replace(OPTIONS, intercurrent_strategy="treatment_policy"))
     r = out["adresp"].set_index(["USUBJID", "PARAMCD", "AVISITN"])
     assert r.loc[("S2", "ASAS20", 8.0), "AVAL_NRI"] == 1
 
@@ -133,7 +143,7 @@ def test_baseline_is_last_predose_nonmissing_and_pchg_base_zero():
     extra = pd.DataFrame([dict(USUBJID="S1", PARAMCD="CRP", AVAL=0.0, AVISIT="Week 0", AVISITN=0, ADY=1),
                           dict(USUBJID="S1", PARAMCD="CRP", AVAL=np.nan, AVISIT="Week 0", AVISITN=0, ADY=1)])
     data["adlb"] = pd.concat([data["adlb"], extra], ignore_index=True)
-    e = derive_analysis_datasets(data, DeriveOptions(visit_windows=WINDOWS))["adeff"]
+    e = derive_analysis_datasets(data, OPTIONS)["adeff"]
     assert _val(e, "S1", "CRP", 0) == 0.0          # day 1 (latest pre-dose non-missing) beats day -3
     assert _val(e, "S1", "CRP", 4, "CHG") == 1.0
     assert math.isnan(_val(e, "S1", "CRP", 4, "PCHG"))   # BASE = 0 -> PCHG missing, not inf
@@ -144,7 +154,7 @@ def test_sponsor_score_disagreement_reported():
     sp = pd.DataFrame([dict(USUBJID="S1", PARAMCD="BASDAI", AVAL=5.6, AVISIT="Week 0", AVISITN=0, ADY=-3),
                        dict(USUBJID="S1", PARAMCD="BASDAI", AVAL=3.0, AVISIT="Week 4", AVISITN=4, ADY=29)])
     data["adqs"] = pd.concat([data["adqs"], sp], ignore_index=True)
-    out = derive_analysis_datasets(data, DeriveOptions(visit_windows=WINDOWS))
+    out = derive_analysis_datasets(data, OPTIONS)
     dis = out["score_disagreements"]
     assert len(dis) == 1 and dis.iloc[0]["SPONSOR"] == 3.0 and dis.iloc[0]["REDERIVED"] == pytest.approx(2.8)
     assert dis.iloc[0]["DIFF"] == pytest.approx(0.2)
@@ -157,11 +167,11 @@ def test_bad_input_raises_naming_rows():
     data = make_data()
     data["adqs"].loc[5, "AVAL"] = 55.0   # a 0-100 value among 0-10 BASDAI items
     with pytest.raises(ValueError, match=r"ADQS.AVAL: PARAMCD BASDAI6 .* rows \[5\]"):
-        derive_analysis_datasets(data)
+        derive_analysis_datasets(data, OPTIONS)
     data = make_data()
     data["adlb"].loc[0, "USUBJID"] = "S9"
     with pytest.raises(ValueError, match=r"ADLB.USUBJID: subjects not in ADSL at rows \[0\]"):
-        derive_analysis_datasets(data)
+        derive_analysis_datasets(data, OPTIONS)
 
 
 def _canon(frame, keys):
@@ -171,11 +181,11 @@ def _canon(frame, keys):
 @settings(max_examples=10, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_invariant_to_row_order(seed):
-    base = derive_analysis_datasets(make_data(), DeriveOptions(visit_windows=WINDOWS))
+    base = derive_analysis_datasets(make_data(), OPTIONS)
     data = make_data()
     rng = np.random.default_rng(seed)
     data = {k: v.sample(frac=1, random_state=rng.integers(1 << 31)).reset_index(drop=True) for k, v in data.items()}
-    out = derive_analysis_datasets(data, DeriveOptions(visit_windows=WINDOWS))
+    out = derive_analysis_datasets(data, OPTIONS)
     keys = {"adeff": ["USUBJID", "PARAMCD", "AVISITN_NOM", "ADY", "AVAL"], "adresp": ["USUBJID", "PARAMCD", "AVISITN"],
             "addur": ["USUBJID", "PARAMCD"], "adonset": ["USUBJID", "PARAMCD"]}
     for name, k in keys.items():
@@ -205,18 +215,19 @@ def test_frozen_synthetic_datasets_counts(plan_dir):
             files[name] = _read(sorted(hit)[-1])
     if "adsl" not in files or not ({"adqs", "adlb"} & set(files)):
         pytest.skip(f"{plan_dir.name}: no adsl + adqs/adlb files")
-    out = derive_analysis_datasets(files)
+    plan = load_plan(plan_dir.name.removesuffix("-blinded"))  # cg-bm1-blinded: cg-bm1's masked data
+    out = derive_analysis_datasets(files, derive_options_for_plan(plan))
     e = out["adeff"]
     n_in = sum(len(files[k]) for k in ("adqs", "adlb") if k in files)
     assert (e["DERIVED"] == "N").sum() == n_in
     assert len(e) == n_in + (e["DERIVED"] == "Y").sum()
     n_vis = out["adresp"]["AVISITN"].nunique() if len(out["adresp"]) else 0
-    assert len(out["adresp"]) == len(files["adsl"]) * n_vis * len(DeriveOptions().responses)
+    assert len(out["adresp"]) == len(files["adsl"]) * n_vis * len(plan.derivations.responses)
 
 
 def test_partial_remission_ignores_baseline_values():
     data = make_data()
-    opt = DeriveOptions(visit_windows=WINDOWS)
+    opt = OPTIONS
     before = derive_analysis_datasets(data, opt)["adresp"]
     base_rows = data["adqs"]["AVISITN"].eq(0) & data["adqs"]["PARAMCD"].isin(["PTGA", "BASFI1", "BASDAI5"])
     data["adqs"].loc[base_rows, "AVAL"] = 1.0
