@@ -69,21 +69,6 @@ class AERateTable:
                             ci_lower=r.lower, ci_upper=r.upper))
         return tidy_frame(out)
 
-    def table(self, digits: int = 2) -> pd.DataFrame:
-        """Display frame: "n/SY: rate (lower, upper)" per group."""
-        heads = {g: f"{g} (N={self.data.big_n[g]})" for g in self.data.groups}
-        recs, labels = {}, {}
-        for i, r in enumerate(self.rows.itertuples(index=False)):
-            key = (r.soc, r.pt, r.label)
-            labels.setdefault(key, len(labels))
-            recs.setdefault(key, {})[heads[r.group]] = (
-                f"{r.n_subjects}/{r.subject_years:.1f}: {r.rate:.{digits}f} "
-                f"({r.lower:.{digits}f}, {r.upper:.{digits}f})")
-        keys = sorted(labels, key=labels.get)
-        idx = [("  " * (0 if k[0] is None else 1 if k[1] is None else 2)) + k[2] for k in keys]
-        return pd.DataFrame([recs[k] for k in keys], index=pd.Index(idx, name=self.title),
-                            columns=list(heads.values()))
-
 
 def summarize_ae_incidence_rate(data: AEData, adsl: pd.DataFrame, *, by: str = "any",
                                 start: str = "TRTSDT", end: str = "TRTEDT", onset: str = "ASTDT",

@@ -11,30 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from analyses.results import tidy_frame
-from analyses.safety_ae_data import TOTAL, AEData, with_total
+from analyses.safety_ae_data import INFUSION_REACTION_TERMS, AEData, with_total
 
 ROW_COLUMNS = ["order", "label", "indent", "soc", "pt", "category", "group", "n_subjects",
                "n_events", "big_n"]
 
 
-def format_n_pct(n: int, big_n: int, events: int | None = None, digits: int = 1) -> str:
-    """"n (pct)" with pct = 100 n / N to ``digits`` decimals; "0" for no subject."""
-    if n == 0:
-        text = "0"
-    elif big_n == 0:
-        text = f"{n}"
-    else:
-        text = f"{n} ({100.0 * n / big_n:.{digits}f})"
-    return text if events is None else f"{text} [{events}]"
-
-
 @dataclass(frozen=True)
 class AETable:
-    """Long AE table (one row per table row x column group) with tidy() and table()."""
+    """Long AE table: one row per table row x column group (``rows``, ROW_COLUMNS; ``indent`` is the row's
+    depth: 0 any-event row, 1 SOC or category, 2 PT or term, one more for a grade row), with tidy()."""
 
     title: str
     endpoint: str
@@ -58,22 +47,6 @@ class AETable:
             out.append(dict(common, statistic="percent", estimate=pct))
             out.append(dict(common, statistic="event_count", estimate=int(r.n_events)))
         return tidy_frame(out)
-
-    def table(self, events: bool = False, digits: int = 1, indent: str = "  ") -> pd.DataFrame:
-        """Display frame: row labels x "group (N=..)" columns of "n (%)" strings
-        (``events=True`` appends "[number of events]")."""
-        groups = list(self.data.groups)
-        heads = {g: f"{g} (N={self.data.big_n[g]})" for g in groups}
-        recs = {}
-        labels = {}
-        for r in self.rows.itertuples(index=False):
-            labels[r.order] = indent * int(r.indent) + r.label
-            recs.setdefault(r.order, {})[heads[r.group]] = format_n_pct(
-                int(r.n_subjects), int(r.big_n), int(r.n_events) if events else None, digits)
-        frame = pd.DataFrame([recs[o] for o in sorted(recs)],
-                             index=pd.Index([labels[o] for o in sorted(recs)], name=self.title),
-                             columns=[heads[g] for g in groups])
-        return frame
 
 
 def count_subjects_events(ae: pd.DataFrame, keys: Sequence[str], data: AEData) -> pd.DataFrame:
@@ -188,7 +161,6 @@ def summarize_ae_overview(data: AEData, *, infusion_reaction_terms: Sequence[str
     AESDTH = Y), DLT (DLTFL = Y) and infusion reactions (PTs, case-insensitive; default
     "INFUSION RELATED REACTION"). Rows whose source column is absent are left out (see
     ``data.notes``)."""
-    from analyses.safety_ae_data import INFUSION_REACTION_TERMS
     ae = data.ae
     terms = tuple(t.upper() for t in (infusion_reaction_terms or INFUSION_REACTION_TERMS))
     sev_label = "Grade >= 3 TEAE" if data.grade_scale == "ctcae" else "Severe TEAE"

@@ -37,16 +37,6 @@ class DLTRateResult:
                                n_events=int(r.n_dlt), method="clopper_pearson", level=self.level)
                           for r in self.rows.itertuples(index=False))
 
-    def table(self, digits: int = 1) -> pd.DataFrame:
-        pct = lambda v: "NA" if np.isnan(v) else f"{100 * v:.{digits}f}"  # noqa: E731
-        return pd.DataFrame({
-            "DLT-evaluable N": self.rows["n"].to_numpy(),
-            "Subjects with DLT": self.rows["n_dlt"].to_numpy(),
-            f"DLT rate % ({100 * self.level:g}% CI, Clopper-Pearson)": [
-                f"{pct(r.rate)} ({pct(r.lower)}, {pct(r.upper)})"
-                for r in self.rows.itertuples(index=False)],
-        }, index=pd.Index([str(d) for d in self.rows["dose"]], name="Dose level"))
-
 
 def summarize_dlt_rate(adsl: pd.DataFrame, adae: pd.DataFrame, *, dose: str = "DOSE",
                        evaluable_flag: str = "DLTEVLFL", dlt_flag: str = "DLTFL",

@@ -115,25 +115,6 @@ class LabSummary:
                                     se=se, n=r["n"], label=r["variable"]))
         return tidy_frame(out)
 
-    def table(self, parameter: str, digits: int = 1) -> pd.DataFrame:
-        """Display frame for one parameter."""
-        sub = self.rows[self.rows["parameter"] == parameter]
-        if sub.empty:
-            raise ValueError(f"parameter {parameter!r} not in this summary")
-        if self.kind == "shift":
-            sub = sub.assign(cell=[("0" if n == 0 else f"{n} ({100 * n / N:.{digits}f})")
-                                   for n, N in zip(sub["n"], sub["big_n"])],
-                             col=[f"{g} (N={self.big_n[g]}): {w}" for g, w in zip(sub["group"], sub["worst"])])
-            t = sub.pivot(index="baseline", columns="col", values="cell")
-            cols = [f"{g} (N={self.big_n[g]}): {w}" for g in self.groups for w in CATEGORIES]
-            return t.reindex(index=list(CATEGORIES), columns=cols)
-        fmt = lambda v: "" if pd.isna(v) else f"{v:.{digits + 1}f}"  # noqa: E731
-        sub = sub.assign(cell=[f"{n}; {fmt(m)} ({fmt(s)}); {fmt(md)}; {fmt(lo)}, {fmt(hi)}"
-                               for n, m, s, md, lo, hi in zip(sub["n"], sub["mean"], sub["sd"],
-                                                              sub["median"], sub["min"], sub["max"])])
-        return sub.pivot(index=["visit", "variable"], columns="group", values="cell").reindex(
-            columns=list(self.groups))
-
 
 def _prepare_lab(adlb, params, subject, param, aval, visit, pop, baseline_visit, baseline_flag):
     for c in (subject, param, aval, visit):

@@ -29,8 +29,9 @@ def test_shift_table_hand_computed():
     assert shift_cells(res, "T") == {("HIGH", "LOW"): 1, ("NORMAL", "MISSING"): 1}
     for g, n in res.big_n.items():  # every column sums to the population N
         assert res.rows.loc[res.rows["group"] == g, "n"].sum() == n
-    t = res.table("ALT")
-    assert t.loc["NORMAL", "P (N=2): HIGH"] == "1 (50.0)"
+    cell = res.rows[(res.rows["group"] == "P") & (res.rows["baseline"] == "NORMAL") & (res.rows["worst"] == "HIGH")]
+    assert (cell["n"].item(), cell["big_n"].item()) == (1, 2)
+    assert len(res.rows) == 3 * 4 * 4  # every baseline x worst cell of P, T and Total, zeros included
     tidy = res.tidy()
     assert set(tidy["statistic"]) == {"count", "percent"}
 
@@ -88,6 +89,8 @@ def test_dlt_rate_clopper_pearson():
     assert (r.loc[2, "lower"], r.loc[2, "upper"]) == pytest.approx((0.04327187, 0.77722190), abs=1e-8)
     assert r.loc[3, "n"] == 0 and np.isnan(r.loc[3, "rate"])
     assert res.excluded["records"].tolist() == [0, 1]  # S9 not evaluable
-    assert res.table().loc["2", "DLT rate % (95% CI, Clopper-Pearson)"] == "33.3 (4.3, 77.7)"
+    assert r.loc[2, "rate"] == pytest.approx(2 / 6)
+    tidy = res.tidy().set_index("group")
+    assert (tidy.loc["2", "n"], tidy.loc["2", "n_events"], tidy.loc["2", "method"]) == (6, 2, "clopper_pearson")
     with pytest.raises(ValueError, match="not in dose_levels"):
         summarize_dlt_rate(adsl, adae, dose_levels=[1])

@@ -14,6 +14,10 @@ import pytest
 from analyses.safety import (prepare_ae_data, summarize_ae_by_max_grade, summarize_ae_by_soc_pt,
                              summarize_ae_incidence_rate, summarize_ae_overview,
                              summarize_serious_ae)
+from reports.shells.common import ShellContext
+from reports.shells.safety import ae_overview_table
+from sap.results import AnalysisResult
+from sap.spec import load_plan
 
 ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 
@@ -73,12 +77,19 @@ def test_serious(data, arm, n, pct):
 
 
 def test_display_table_strings(data):
-    t = summarize_ae_overview(data).table(events=True)
+    """The printed overview (table shell reports.shells.safety) carries the published n (%) and events."""
+    table = summarize_ae_overview(data)
+    layout = table.rows.drop_duplicates("order")
+    result = AnalysisResult("AE-OVW", "ae_overview", "Overview", "SAF", "TEAE", table.tidy(analysis_id="AE-OVW"),
+                            group_n={arm: data.big_n[arm] for arm in ARMS},
+                            extra={"grade_scale": data.grade_scale,
+                                   "indent": dict(zip(layout["order"], layout["indent"]))})
+    t = ae_overview_table(result, ShellContext(load_plan("cdiscpilot01")))[0].frame.set_index("Category / term")
     assert list(t.columns) == ["Placebo (N=86)", "Xanomeline Low Dose (N=84)",
                                "Xanomeline High Dose (N=84)", "Total (N=254)"]
-    assert t.loc["Any TEAE"].tolist() == ["65 (75.6) [281]", "77 (91.7) [412]",
-                                          "76 (90.5) [433]", "218 (85.8) [1126]"]
-    assert t.loc["Serious TEAE"].tolist() == ["0 [0]", "1 (1.2) [1]", "2 (2.4) [2]", "3 (1.2) [3]"]
+    assert t.loc["Any TEAE"].tolist() == ["65 (75.6%) [281]", "77 (91.7%) [412]",
+                                          "76 (90.5%) [433]", "218 (85.8%) [1126]"]
+    assert t.loc["Serious TEAE"].tolist() == ["0 [0]", "1 (1.2%) [1]", "2 (2.4%) [2]", "3 (1.2%) [3]"]
 
 
 def test_soc_pt_top_rows_and_reconciliation(data, pilot):
