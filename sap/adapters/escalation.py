@@ -1,31 +1,44 @@
 """3+3 dose escalation: decision history, MTD / recommended Phase 2 dose, and operating characteristics.
 
-:func:`analyses.escalation.run_three_plus_three` applies the plan's rule (seeds' variant; MTD-needs-six and
-de-escalation options from the plan) cohort by cohort to the DLT-evaluable subjects in order of first dose;
-:func:`analyses.escalation.three_plus_three_oc` gives exact operating characteristics by enumeration and
-:func:`analyses.escalation.simulate_three_plus_three` a Monte-Carlo check of them.
+The rule is built once from the plan (:func:`derive_rule`: ``design.phases[<id>].escalation`` cohort size,
+expansion size, MTD-needs-six and de-escalation) and given to :func:`analyses.escalation.run_three_plus_three`
+(cohort by cohort on the DLT-evaluable subjects in order of first dose), to
+:func:`analyses.escalation_oc.three_plus_three_oc` (exact operating characteristics by enumeration; R
+``bcrm::threep3``) and to :func:`analyses.escalation_oc.simulate_three_plus_three` (a Monte-Carlo check).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from analyses.escalation import cohorts_from_frame, run_three_plus_three, simulate_three_plus_three, three_plus_three_oc
+from analyses.escalation import ThreePlusThreeRule, cohorts_from_frame, run_three_plus_three
+from analyses.escalation_oc import simulate_three_plus_three, three_plus_three_oc
 from analyses.results import tidy_frame
-from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
-from sap.spec import Analysis
+from sap.results import AnalysisResult
+from sap.spec import Analysis, Phase
 
-from ._common import population_footnote
+EXACT_METHOD = "exact enumeration"
 
 
-def _escalation_phase(ctx: AnalysisContext, analysis: Analysis):
+def escalation_phase(ctx: AnalysisContext, analysis: Analysis) -> Phase:
+    """The analysis' dose-escalation phase (its own phase, else the plan's first one with a rule)."""
     phases = [p for p in ctx.plan.design.phases if p.escalation is not None]
     if analysis.phase is not None:
         phases = [p for p in phases if p.id == analysis.phase]
     if not phases:
         raise UserInputError(f"analysis {analysis.id}: the plan has no dose-escalation phase")
     return phases[0]
+
+
+def derive_rule(phase: Phase) -> ThreePlusThreeRule:
+    """The engine's rule from the plan's ``design.phases[<id>].escalation``: every setting from the plan."""
+    e = phase.escalation
+    try:
+        return ThreePlusThreeRule(len(e.dose_levels), cohort_size=e.cohort_size, expansion_size=e.expansion_size,
+                                  mtd_needs_six=e.mtd_requires_six, allow_deescalation=e.deescalation)
+    except ValueError as exc:  # the rule's documented check of its settings
+        raise UserInputError(f"design.phases[{phase.id}].escalation: {exc}") from None
 
 
 def subject_dlts(ctx: AnalysisContext, subjects: pd.DataFrame) -> pd.Series:
@@ -38,9 +51,8 @@ def subject_dlts(ctx: AnalysisContext, subjects: pd.DataFrame) -> pd.Series:
     return subjects[subj].isin(flagged)
 
 
-def dose_escalation(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    phase = _escalation_phase(ctx, analysis)
-    rule = phase.escalation
+def _cohort_subjects(ctx: AnalysisContext, analysis: Analysis, phase: Phase) -> pd.DataFrame:
+    """DLT-evaluable subjects in order of first dose, with DLT (Y/N) and DOSELVL (the dose level's label)."""
     subj = ctx.plan.data.subject_variable
     subjects = ctx.population_subjects(analysis.population, phase.id).copy()
     if (subjects["ARMID"] == "BLINDED").any():
@@ -50,74 +62,73 @@ def dose_escalation(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome
     subjects["DLT"] = subject_dlts(ctx, subjects).map({True: "Y", False: "N"})
     if "COHORT" not in subjects.columns:
         raise UserInputError("adsl.COHORT is required for the dose-escalation analysis")
-    labels = {a: ctx.plan.design.arm(a).label for a in rule.dose_levels}
+    labels = {a: ctx.plan.design.arm(a).label for a in phase.escalation.dose_levels}
     subjects["DOSELVL"] = subjects["ARMID"].map(labels)
-    cohorts = cohorts_from_frame(subjects, cohort="COHORT", dose="DOSELVL", subject=subj, dlt="DLT")
+    return subjects
+
+
+def dose_escalation(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """The plan's rule applied to the observed cohorts: decision after each cohort, MTD and RP2D."""
+    phase = escalation_phase(ctx, analysis)
+    rule = derive_rule(phase)
+    subjects = _cohort_subjects(ctx, analysis, phase)
+    levels = [ctx.plan.design.arm(a).label for a in phase.escalation.dose_levels]
     try:
-        res = run_three_plus_three([labels[a] for a in rule.dose_levels], cohorts,
-                                   mtd_needs_six=rule.mtd_requires_six, allow_deescalation=rule.deescalation)
-    except ValueError as exc:
-        raise UserInputError(f"analysis {analysis.id}: cohort data violate the 3+3 rule: {exc}") from None
+        cohorts = cohorts_from_frame(subjects, cohort="COHORT", dose="DOSELVL",
+                                     subject=ctx.plan.data.subject_variable, dlt="DLT")
+        res = run_three_plus_three(levels, cohorts, rule)
+    except ValueError as exc:  # the engine's documented rule-violation errors
+        raise UserInputError(f"analysis {analysis.id}: cohort data violate the {rule.name} rule: {exc}") from None
     hist = res.history
-    frame = pd.DataFrame({
-        "Cohort": hist["cohort"].astype(int).astype(str),
-        "Dose level": hist["dose"].astype(str),
-        "Subjects": hist["subjects"],
-        "DLTs in cohort": hist["n_dlt_cohort"].astype(int).astype(str) + "/" + hist["n_cohort"].astype(int).astype(str),
-        "DLTs at dose so far": hist["n_dlt_at_dose"].astype(int).astype(str) + "/" + hist["n_at_dose"].astype(int).astype(str),
-        "Decision": hist["decision"],
-        "Rule applied": hist["rule"],
-    })
-    status = {"declared": f"MTD: {res.mtd}", "not_reached": "MTD not reached within the dose range",
-              "none_tolerated": "no dose level tolerated (MTD below the lowest dose)"}.get(res.mtd_status or "",
-                                                                                       "MTD not yet determined")
-    rp2d = f"Recommended Phase 2 dose: {res.rp2d}" if res.rp2d is not None else "Recommended Phase 2 dose: none"
-    footnotes = (f"Rule ({rule.rule}, DLT window {rule.dlt_window_days} days): {rule.text}",
-                 f"Current recommendation: {res.recommendation}. {status}. {rp2d}.",
-                 "Subjects in order of first dose within cohort; DLT = any ADAE record with DLTFL = Y.",
-                 population_footnote(ctx, analysis))
-    table = DisplayTable(analysis.title, frame, footnotes=footnotes, stub_columns=("Cohort",))
-    tidy = res.tidy(analysis_id=analysis.id, endpoint=analysis.endpoint or "DLT", population=analysis.population)
-    outcome = AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                              tidy, tables=[table], notes=[status, rp2d, f"Recommendation: {res.recommendation}"])
-    outcome.figure_data["escalation"] = pd.DataFrame(
-        {"cohort": hist["cohort"], "dose": hist["dose"], "n_dlt": hist["n_dlt_cohort"], "decision": hist["decision"]})
-    return outcome
+    figure = pd.DataFrame({"cohort": hist["cohort"], "dose": hist["dose"], "n_dlt": hist["n_dlt_cohort"],
+                           "decision": hist["decision"]})
+    extra = {"phase": phase.id, "recommendation": res.recommendation, "mtd_status": res.mtd_status,
+             "mtd": None if res.mtd is None else str(res.mtd), "rp2d": None if res.rp2d is None else str(res.rp2d),
+             "n_at_mtd": res.n_at_mtd}
+    return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
+                          res.tidy(analysis_id=analysis.id, endpoint=analysis.endpoint or "DLT",
+                                   population=analysis.population),
+                          group_n=ctx.column_counts(analysis), frames={"escalation": figure, "cohorts": hist},
+                          records_used=len(subjects), extra=extra)
 
 
-def escalation_oc(ctx: AnalysisContext, analysis: Analysis) -> AnalysisOutcome:
-    opts = analysis.parsed_options()
-    phase = _escalation_phase(ctx, analysis)
-    rule = phase.escalation
-    k = len(rule.dose_levels)
-    labels = [ctx.plan.design.arm(a).label for a in rule.dose_levels]
+def _scenario_rows(i: int, probs, labels, rule: ThreePlusThreeRule, n_sim: int, seed: int) -> list[dict]:
+    """Result rows of one scenario: P(each outcome) and E[N], E[DLTs], exact and simulated."""
+    exact = three_plus_three_oc(probs, rule)
+    mc = simulate_three_plus_three(probs, n_sim, seed, rule)
+    mc_method = f"Monte-Carlo {n_sim} trials"
+    outcomes = ["No dose tolerated"] + [f"MTD = {lab}" for lab in labels[:-1]] + [f"{labels[-1]} cleared"]
+    rows = []
+    for j, name in enumerate(outcomes):
+        rows.append(dict(group=name, statistic="probability", estimate=exact["p_mtd"][j], label=f"scenario {i}",
+                         method=EXACT_METHOD))
+        rows.append(dict(group=name, statistic="probability", estimate=mc["p_mtd"][j], se=mc["p_mtd_se"][j],
+                         label=f"scenario {i}", method=mc_method))
+    for key, name in (("expected_n", "E[N]"), ("expected_dlts", "E[DLTs]")):
+        rows.append(dict(statistic="expected_value", estimate=exact[key], label=f"scenario {i}: {name}",
+                         method=EXACT_METHOD))
+    for key, name in (("expected_n", "E[N]"), ("expected_dlts", "E[DLTs]")):
+        rows.append(dict(statistic="expected_value", estimate=mc[key], se=mc[f"{key}_se"],
+                         label=f"scenario {i}: {name}", method=mc_method))
+    return rows
+
+
+def escalation_oc(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
+    """Exact and simulated operating characteristics of the plan's rule for the planned DLT-rate scenarios."""
+    opts = analysis.options
+    phase = escalation_phase(ctx, analysis)
+    rule = derive_rule(phase)
+    k = rule.n_doses
+    labels = [ctx.plan.design.arm(a).label for a in phase.escalation.dose_levels]
     scenarios = opts.scenarios or ((0.05, 0.10, 0.20, 0.30, 0.40)[:k],)
-    rows, tidy = [], []
+    rows = []
     for i, probs in enumerate(scenarios, start=1):
         if len(probs) != k:
-            raise UserInputError(f"analysis {analysis.id}: scenario {i} has {len(probs)} DLT rates for {k} doses")
-        exact = three_plus_three_oc(probs, mtd_needs_six=rule.mtd_requires_six, allow_deescalation=rule.deescalation)
-        mc = simulate_three_plus_three(probs, opts.n_simulations, opts.seed + i, mtd_needs_six=rule.mtd_requires_six,
-                                       allow_deescalation=rule.deescalation)
-        outcomes = ["No dose tolerated"] + [f"MTD = {lab}" for lab in labels[:-1]] + [f"{labels[-1]} cleared"]
-        row = {"Scenario": f"{i}: true DLT rates {', '.join(f'{p:.2f}' for p in probs)}"}
-        for j, name in enumerate(outcomes):
-            row[f"P({name})"] = f"{exact['p_mtd'][j]:.4f} [{mc['p_mtd'][j]:.4f}]"
-            tidy.append(dict(group=name, statistic="probability", estimate=exact["p_mtd"][j], label=f"scenario {i}",
-                             method="exact enumeration"))
-            tidy.append(dict(group=name, statistic="probability", estimate=mc["p_mtd"][j], se=mc["p_mtd_se"][j],
-                             label=f"scenario {i}", method=f"Monte-Carlo {opts.n_simulations} trials"))
-        row["E[N]"] = f"{exact['expected_n']:.2f} [{mc['expected_n']:.2f}]"
-        row["E[DLTs]"] = f"{exact['expected_dlts']:.2f} [{mc['expected_dlts']:.2f}]"
-        tidy.append(dict(statistic="expected_value", estimate=exact["expected_n"], label=f"scenario {i}: E[N]",
-                         method="exact enumeration"))
-        tidy.append(dict(statistic="expected_value", estimate=exact["expected_dlts"],
-                         label=f"scenario {i}: E[DLTs]", method="exact enumeration"))
-        rows.append(row)
-    footnotes = (f"Exact probabilities by enumeration of every cohort outcome (Lin & Shih 2001; R bcrm::threep3); "
-                 f"in brackets a Monte-Carlo check with {opts.n_simulations} simulated trials (seed {opts.seed}+scenario).",
-                 f"Rule: {rule.text}",
-                 "'Cleared' = the highest dose met the escalation criterion (MTD not reached within the dose range).")
-    table = DisplayTable(analysis.title, pd.DataFrame(rows), footnotes=footnotes, stub_columns=("Scenario",))
-    return AnalysisOutcome(analysis.id, analysis.title, analysis.method, analysis.population, analysis.endpoint,
-                           tidy_frame(tidy), tables=[table])
+            raise UserInputError(f"analyses[{analysis.id}].options.scenarios[{i - 1}]: {len(probs)} DLT rates "
+                                 f"for {k} doses")
+        rows += _scenario_rows(i, probs, labels, rule, opts.n_simulations, opts.seed + i)
+    extra = {"phase": phase.id, "scenarios": [list(map(float, p)) for p in scenarios],
+             "exact_method": EXACT_METHOD, "simulation_method": f"Monte-Carlo {opts.n_simulations} trials",
+             "n_simulations": opts.n_simulations, "seed": opts.seed}
+    return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
+                          tidy_frame(rows), group_n=ctx.column_counts(analysis), extra=extra)

@@ -1,81 +1,93 @@
 """Multiplicity: the plan's declared family tested by fixed sequence, Holm, Hochberg or Bonferroni.
 
-Each family member names an analysis and a visit; its p-value is that analysis' primary test at the visit
-(response comparisons: the first test the plan lists, under non-responder imputation; MMRM and ANCOVA: the
-LS-mean difference versus the reference arm). A comparison with several experimental arms contributes one
-hypothesis per arm. Procedures: :mod:`analyses.multiplicity` (statsmodels ``multipletests`` for Holm/Hochberg).
+Each family member names an analysis and a visit; its p-value is the row of that analysis' primary test at
+the visit, found in the analysis' result rows by the column values of :data:`PRIMARY_TEST` (response
+comparisons: the first test the plan lists, under non-responder imputation when the plan lists it; MMRM and
+ANCOVA: the LS-mean difference versus the reference arm). A comparison with several experimental arms
+contributes one hypothesis per arm. Procedures: :mod:`analyses.multiplicity` (statsmodels ``multipletests``
+for Holm/Hochberg/Bonferroni; R ``p.adjust``, SAS PROC MULTTEST).
 """
 from __future__ import annotations
+
+from typing import Any, Callable
 
 import pandas as pd
 
 from analyses.multiplicity import adjust_p_values
-from sap.bundle import AnalysisOutcome, DisplayTable
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
-from sap.spec import Analysis
+from sap.results import AnalysisResult, withheld_result
+from sap.spec import Analysis, Hypothesis
 
-from ._common import fmt_p, population_footnote
-
+#: test named in the response-comparison options -> ``statistic`` of its result rows
 TEST_STATISTIC = {"fisher": "fisher_test", "cmh": "chisq_test"}
 
 
-def _primary_rows(ctx: AnalysisContext, analysis: Analysis, outcome: AnalysisOutcome, visit) -> pd.DataFrame:
-    tidy = outcome.tidy
-    if analysis.method == "response_comparison":
-        stat = TEST_STATISTIC[analysis.parsed_options().tests[0]]
-        rows = tidy[tidy["statistic"] == stat]
-        if "imputation" in rows.columns and (rows["imputation"] == "nri").any():
-            rows = rows[rows["imputation"] == "nri"]
-    elif analysis.method in ("mmrm", "ancova"):
-        rows = tidy[tidy["statistic"] == "lsmean_difference"]
-    else:
-        raise UserInputError(f"multiplicity.family: analysis {analysis.id} ({analysis.method}) has no comparison test")
-    if visit is not None:
-        rows = rows[pd.to_numeric(rows["visit"], errors="coerce") == float(visit)]
-    return rows[rows["p_value"].notna()]
+def _response_test(options) -> dict[str, str]:
+    imputation = "nri" if "nri" in options.imputation else options.imputation[0]
+    return {"statistic": TEST_STATISTIC[options.tests[0]], "imputation": imputation}
 
 
-def multiplicity(ctx: AnalysisContext, analysis: Analysis, outcomes: dict[str, AnalysisOutcome]) -> AnalysisOutcome:
+#: method -> (its parsed options -> the result-row column values identifying its primary test's p-value rows).
+#: A method not listed has no comparison test and cannot be a family member.
+PRIMARY_TEST: dict[str, Callable[[Any], dict[str, str]]] = {
+    "response_comparison": _response_test,
+    "mmrm": lambda options: {"statistic": "lsmean_difference"},
+    "ancova": lambda options: {"statistic": "lsmean_difference"},
+}
+
+
+def _why_not_produced(result) -> str | None:
+    """Why a member's result has no estimates (None when it has); an old-type outcome gives its notes."""
+    if isinstance(result, AnalysisResult):
+        return None if result.produced else (result.not_estimable or result.withheld)
+    return ("; ".join(result.notes) or "no reason recorded") if result.not_estimable else None
+
+
+def select_member_rows(h: Hypothesis, target: Analysis, result) -> pd.DataFrame:
+    """The p-value rows of family member ``h`` (one per experimental arm) in the result rows of ``target``."""
+    field = f"multiplicity.family[{h.label}]"
+    if target.method not in PRIMARY_TEST:
+        raise UserInputError(f"{field}: analysis {target.id} ({target.method}) has no comparison test; "
+                             f"family members must be one of {', '.join(sorted(PRIMARY_TEST))}")
+    reason = _why_not_produced(result)
+    if reason is not None:
+        raise UserInputError(f"{field}: analysis {target.id} has no estimates: {reason}")
+    key = PRIMARY_TEST[target.method](target.options)
+    rows = result.tidy
+    for column, value in key.items():
+        rows = rows[rows[column] == value] if column in rows.columns else rows.iloc[0:0]
+    if h.visit is not None:
+        rows = rows[pd.to_numeric(rows["visit"], errors="coerce") == float(h.visit)]
+    rows = rows[rows["p_value"].notna()]
+    at = "" if h.visit is None else f" at visit {h.visit:g}"
+    if rows.empty:
+        wanted = ", ".join(f"{c} = {v}" for c, v in key.items())
+        raise UserInputError(f"{field}: analysis {h.analysis} produced no p-value ({wanted}){at}")
+    if rows.duplicated(["group", "comparator"]).any():
+        raise UserInputError(f"{field}.visit: analysis {h.analysis} has several p-values per comparison{at}; "
+                             f"name one visit")
+    return rows
+
+
+def multiplicity(ctx: AnalysisContext, analysis: Analysis, results: dict) -> AnalysisResult:
+    """Adjusted p-values and decisions for the plan's family, in the declared order."""
     mult = ctx.plan.multiplicity
-    title = analysis.title
-    if mult.strategy == "none" or not mult.family or ctx.blinded:
-        why = "blinded data: no comparisons" if ctx.blinded else "no multiplicity family declared"
-        table = DisplayTable(title, pd.DataFrame({"Note": [why]}), footnotes=(mult.text,))
-        return AnalysisOutcome(analysis.id, title, analysis.method, analysis.population, None,
-                               pd.DataFrame(), tables=[table], notes=[why])
+    if ctx.blinded:
+        return withheld_result(analysis, "blinded data: no comparisons")
+    if mult.strategy == "none" or not mult.family:
+        return withheld_result(analysis, "no multiplicity family declared")
     names, pvals, members = [], [], []
     for h in mult.family:
-        target = ctx.plan.analysis(h.analysis)
-        rows = _primary_rows(ctx, target, outcomes[h.analysis], h.visit)
-        if rows.empty:
-            raise UserInputError(f"multiplicity.family[{h.label}]: analysis {h.analysis} produced no p-value"
-                                 f" at visit {h.visit}")
+        rows = select_member_rows(h, ctx.plan.analysis(h.analysis), results[h.analysis])
         for _, r in rows.iterrows():
-            name = h.label if len(rows) == 1 else f"{h.label}: {r['group']} vs {r['comparator']}"
-            names.append(name)
+            names.append(h.label if len(rows) == 1 else f"{h.label}: {r['group']} vs {r['comparator']}")
             pvals.append(float(r["p_value"]))
             members.append((h, r))
-    result = adjust_p_values(names, pvals, method=mult.strategy, alpha=mult.alpha, analysis_id=analysis.id)
-    tidy = result.tidy()
+    tidy = adjust_p_values(names, pvals, method=mult.strategy, alpha=mult.alpha, analysis_id=analysis.id).tidy()
     tidy["visit"] = [h.visit for h, _ in members]
     tidy["group"] = [r["group"] for _, r in members]
     tidy["comparator"] = [r["comparator"] for _, r in members]
     tidy["population"] = analysis.population
-    frame = pd.DataFrame({
-        "Order": range(1, len(names) + 1),
-        "Hypothesis": names,
-        "Raw p-value": [fmt_p(p) for p in result.p_values],
-        "Adjusted p-value": [fmt_p(p) for p in result.adjusted],
-        "Tested": ["yes" if t else "no (sequence stopped)" for t in result.tested],
-        "Rejected": ["yes" if r else "no" for r in result.rejected],
-    })
-    method_text = {"fixed_sequence": "fixed-sequence (hierarchical) testing, each at the full alpha until the first "
-                                     "non-rejection; adjusted p = running maximum",
-                   "holm": "Holm step-down (statsmodels multipletests)",
-                   "hochberg": "Hochberg step-up (statsmodels multipletests, simes-hochberg)",
-                   "bonferroni": "Bonferroni"}[mult.strategy]
-    table = DisplayTable(title, frame, footnotes=(f"Procedure: {method_text}; two-sided alpha {mult.alpha}.",
-                                                  mult.text, population_footnote(ctx, analysis)),
-                         stub_columns=("Order", "Hypothesis"))
-    return AnalysisOutcome(analysis.id, title, analysis.method, analysis.population, None, tidy, tables=[table])
+    return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, None, tidy,
+                          group_n=ctx.column_counts(analysis))

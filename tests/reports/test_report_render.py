@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sap.bundle import AnalysisOutcome, DisplayTable, RunBundle
+from sap.results import AnalysisResult
 from sap.spec import load_plan, plan_sha256
 
 pypdf = pytest.importorskip("pypdf")
@@ -104,7 +105,15 @@ def build_bundle(blinded=False):
              rule="1/6 DLT: escalate"),
         dict(analysis_id="ESC", statistic="decision", group="2.0", estimate=None, n=6, cohort=None, rule=None,
              label="recommendation: stop; MTD status: declared; RP2D: 2.0")])
-    outcomes["ESC"] = _outcome(plan, "ESC", [_table("Cohort listing")], tidy=esc_tidy)
+    cohorts = pd.DataFrame({"cohort": [1, 2, 3], "dose": ["1.0", "2.0", "2.0"], "subjects": ["S01", "S02", "S03"],
+                            "n_cohort": [3, 3, 3], "n_dlt_cohort": [0, 1, 0], "n_at_dose": [3, 3, 6],
+                            "n_dlt_at_dose": [0, 1, 1], "decision": ["escalate", "expand", "escalate"],
+                            "rule": ["0/3 DLT: escalate", "1/3 DLT: expand", "1/6 DLT: escalate"]})
+    esc = plan.analysis("ESC")
+    outcomes["ESC"] = AnalysisResult("ESC", esc.method, esc.title, esc.population, esc.endpoint, esc_tidy,
+                                     frames={"cohorts": cohorts},
+                                     extra={"phase": "P1", "recommendation": "stop", "mtd_status": "declared",
+                                            "mtd": "2.0", "rp2d": "2.0", "n_at_mtd": 6})
     outcomes["ESC-OC"] = _outcome(plan, "ESC-OC", [_table("Operating characteristics")])
     manifest = {"plan_id": plan.id, "plan_sha256": plan_sha256(plan), "seed": 20261123,
                 "inputs": [{"name": "adsl", "path": "synthetic_data/frozen/cg-bm1/adsl.csv", "sha256": "a" * 64,

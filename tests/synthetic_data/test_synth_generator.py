@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyses.escalation import cohorts_from_frame, run_three_plus_three
+from analyses.escalation import ThreePlusThreeRule, cohorts_from_frame, run_three_plus_three
 from sap.data.contract import check_contract
 from sap.data.defaults import default_requirements_for_contract
 from sap.data.requirements import VisitSchedule, VisitWindow
@@ -119,7 +119,8 @@ def test_escalation_consistent_with_dlt_flags():
         dl = adae[adae["DLTFL"] == "Y"]
         assert (dl["ASTDY"].between(1, 28)).all() and (dl["AETOXGR"] >= 3).all() and (dl["AEREL"] == "RELATED").all()
         assert set(dl["USUBJID"]) <= set(p1["USUBJID"])
-        res = run_three_plus_three(levels, cohorts_from_frame(p1.reset_index(drop=True)), mtd_needs_six=True)
+        res = run_three_plus_three(levels, cohorts_from_frame(p1.reset_index(drop=True)),
+                                   ThreePlusThreeRule(len(levels), mtd_needs_six=True))
         assert res.recommendation == "stop"
         statuses.add(res.mtd_status)
         expanded |= bool((p1.groupby("COHORT")["DOSE"].first().value_counts() > 1).any())
