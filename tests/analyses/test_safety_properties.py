@@ -1,12 +1,10 @@
-"""Property tests (hypothesis) of the AE tables and the 3+3 engine."""
+"""Property tests (hypothesis) of the AE tables."""
 from __future__ import annotations
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyses.escalation import (Cohort, ThreePlusThreeRule, apply_cohort, initial_state,
-                                 run_three_plus_three)
 from analyses.safety import (prepare_ae_data, summarize_ae_by_max_grade, summarize_ae_by_soc_pt,
                              summarize_ae_overview)
 
@@ -85,28 +83,3 @@ def test_max_grade_partitions_any_grade(ds):
     for (_, _, _g), block in r.groupby([r["soc"].fillna("-"), r["pt"].fillna("-"), "group"]):
         any_n = block.loc[block["category"] == "Any grade", "n_subjects"].item()
         assert block.loc[block["category"] != "Any grade", "n_subjects"].sum() == any_n
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.integers(1, 5), st.booleans(), st.booleans(), st.lists(st.integers(0, 3), max_size=30))
-def test_state_machine_invariants(k, six, deesc, outcomes):
-    """Never more than 6 at a dose, next dose within range, and the engine accepts exactly the
-    path the state machine produces."""
-    deesc = deesc and six
-    rule = ThreePlusThreeRule(k, six, deesc)
-    st_ = initial_state(rule)
-    cohorts = []
-    for x in outcomes:
-        if st_.stopped:
-            break
-        cohorts.append(Cohort(st_.dose, tuple(f"s{len(cohorts)}_{j}" for j in range(3)),
-                              tuple(j < x for j in range(3))))
-        st_, _, _ = apply_cohort(rule, st_, x)
-        assert max(st_.n) <= 6
-        assert st_.stopped or 0 <= st_.dose < k
-    res = run_three_plus_three(list(range(k)), cohorts, mtd_needs_six=six, allow_deescalation=deesc)
-    assert res.state == st_
-    if st_.stopped and st_.mtd is not None:
-        assert st_.dlt[st_.mtd] <= 1
-        if six and deesc:
-            assert st_.n[st_.mtd] == 6
