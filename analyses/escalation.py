@@ -269,7 +269,7 @@ def _check_cohort(rule: ThreePlusThreeRule, state: EscalationState, levels: tupl
     expected = levels[state.dose]
     if c.dose != expected:
         raise ValueError(f"cohort {i} (subjects {', '.join(c.subjects)}) was treated at dose "
-                         f"{c.dose!r} but the 3+3 rule required dose {expected!r} "
+                         f"{c.dose!r} but the {rule.name} rule required dose {expected!r} "
                          f"(after cohort {i - 1}: {state.action})")
     size = next_cohort_size(rule, state)
     if len(c.subjects) > size or len(c.subjects) == 0:
