@@ -19,6 +19,7 @@ Documented ``frames`` keys (figure data, one frame per key):
 - ``subgroups``: subgroup, level, estimate, ci_lower, ci_upper, n
 - ``episodes``: subject, group, start, end, event (bool: response lost), ongoing (bool)
 - ``trajectories``: subject, group, visit, value
+- ``descriptive``: tidy rows of every descriptive statistic a baseline table prints (incl. min, max)
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class Exclusion:
     unit: str = "records"
 
     def text(self) -> str:
-        return f"{self.n} {self.unit} excluded: {self.reason}"
+        unit = self.unit[:-1] if self.n == 1 and self.unit.endswith("s") else self.unit
+        return f"{self.n} {unit} excluded: {self.reason}"
 
 
 @dataclass(frozen=True)
