@@ -57,7 +57,8 @@ def result_footnotes(result) -> list[str]:
     notes = [e.text() + "." for e in result.excluded]
     notes += list(result.notes)
     if result.converged is False:
-        notes.append("The model did not converge; estimates are shown as computed at the last iteration.")
+        notes.append("A model fit did not converge: estimates it could not give are shown as NE; the warnings "
+                     "below say which fit and why.")
     notes += [f"Warning: {w}" for w in result.warnings]
     return notes
 
