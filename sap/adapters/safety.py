@@ -32,22 +32,43 @@ def _result(analysis: Analysis, rows: pd.DataFrame, group_n, **kw) -> AnalysisRe
 
 def _exclusions(excluded: pd.DataFrame, unit: str) -> tuple[Exclusion, ...]:
     """One Exclusion per reason with records (``excluded``: reason, records, subjects)."""
-    return tuple(Exclusion(f"{r.reason} ({len(r.subjects)} subjects)", int(r.records), unit)
+    def subjects(k: int) -> str:
+        return f"{k} subject" if k == 1 else f"{k} subjects"
+    return tuple(Exclusion(f"{r.reason} ({subjects(len(r.subjects))})", int(r.records), unit)
                  for r in excluded.itertuples() if r.records)
 
 
+def _flagged_adsl(ctx: AnalysisContext, analysis: Analysis, flag: str) -> pd.DataFrame:
+    """ADSL (subject, ARMLABEL) with ``flag`` = Y for the analysis subjects (population, phase, assigned arm)."""
+    subj = ctx.plan.data.subject_variable
+    subjects = ctx.analysis_subjects(analysis)
+    chosen = set(subjects.loc[subjects["ARMLABEL"].notna(), subj])
+    adsl = ctx.adsl[[subj, "ARMLABEL"]]
+    return adsl.assign(**{flag: adsl[subj].isin(chosen).map({True: "Y", False: "N"})})
+
+
+def _check_ae_options(analysis: Analysis) -> None:
+    """Refuse AE options the analysis would otherwise ignore (the SAP sentence would misstate the analysis)."""
+    opts = analysis.options
+    if opts.min_percent:
+        raise UserInputError(f"analyses[{analysis.id}].options.min_percent: a frequency cut-off is not "
+                             f"implemented; remove it (every preferred term is shown)")
+    if opts.terms and analysis.method != "ae_special_interest":
+        raise UserInputError(f"analyses[{analysis.id}].options.terms: only ae_special_interest uses terms")
+
+
 def select_ae_data(ctx: AnalysisContext, analysis: Analysis) -> AEData:
-    """AEData for the analysis: population subjects (as treated) joined to ADAE."""
+    """AEData for the analysis: population subjects (as treated) joined to ADAE; records of other ADSL subjects
+    and of subjects not in ADSL are counted as excluded."""
+    _check_ae_options(analysis)
     if "adae" not in ctx.datasets:
         raise UserInputError(f"analysis {analysis.id}: dataset adae is required")
-    subjects = ctx.analysis_subjects(analysis)[[ctx.plan.data.subject_variable, "ARMLABEL"]]
-    subjects = subjects[subjects["ARMLABEL"].notna()]
     opts = analysis.options
     columns = AEColumns(subject=ctx.plan.data.subject_variable,
                         grade="AETOXGR" if opts.grade_variable == "AETOXGR" else "_NO_TOXGR_")
     groups = ctx.group_order(analysis.phase)
-    return prepare_ae_data(subjects, ctx.datasets["adae"], group="ARMLABEL", population_flag=None,
-                           group_order=groups, total=len(groups) > 1,
+    return prepare_ae_data(_flagged_adsl(ctx, analysis, "_INPOP"), ctx.datasets["adae"], group="ARMLABEL",
+                           population_flag="_INPOP", group_order=groups, total=len(groups) > 1,
                            treatment_emergent_only=opts.treatment_emergent_only, columns=columns)
 
 
@@ -112,8 +133,8 @@ def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisRe
 
 
 def dlt_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """DLT rate per dose level among the analysis population (DLT-evaluable subjects) with an exact
-    Clopper-Pearson CI (:func:`analyses.safety_dlt.summarize_dlt_rate`; R ``binom.test``, SAS PROC FREQ
+    """DLT rate per dose level among the analysis subjects (the DLT-evaluable population of the phase) with an
+    exact Clopper-Pearson CI (:func:`analyses.safety_dlt.summarize_dlt_rate`; R ``binom.test``, SAS PROC FREQ
     BINOMIAL EXACT)."""
     opts = analysis.options
     if opts.ci_method != "clopper_pearson":
@@ -121,19 +142,14 @@ def dlt_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
                              f"Clopper-Pearson intervals only, not {opts.ci_method}")
     if "adae" not in ctx.datasets:
         raise UserInputError(f"analysis {analysis.id}: dataset adae is required")
-    subj = ctx.plan.data.subject_variable
-    subjects = ctx.analysis_subjects(analysis)
+    adsl = _flagged_adsl(ctx, analysis, "_EVAL")
+    present = set(adsl.loc[adsl["_EVAL"] == "Y", "ARMLABEL"])
     phase_arms = [a for a in ctx.plan.design.arms if analysis.phase is None or a.phase == analysis.phase]
-    adsl = ctx.adsl[ctx.adsl[subj].isin(subjects[subj])].copy()
-    adsl["DOSELVL"] = adsl["ARMLABEL"]
-    adsl["_EVAL"] = "Y"
-    res = summarize_dlt_rate(adsl, ctx.datasets["adae"], dose="DOSELVL", evaluable_flag="_EVAL", subject=subj,
-                             dose_levels=[a.label for a in phase_arms if a.label in set(adsl["DOSELVL"])],
-                             level=opts.level)
-    # every subject of adsl is evaluable here: 'not in ADSL' means outside the analysis population (and phase)
-    excluded = res.excluded.replace({"reason": {"subject not in ADSL": "subject not in the analysis population"}})
+    res = summarize_dlt_rate(adsl, ctx.datasets["adae"], dose="ARMLABEL", evaluable_flag="_EVAL",
+                             subject=ctx.plan.data.subject_variable,
+                             dose_levels=[a.label for a in phase_arms if a.label in present], level=opts.level)
     return _result(analysis, res.tidy(analysis_id=analysis.id, population=analysis.population),
-                   ctx.column_counts(analysis), level=res.level, excluded=_exclusions(excluded, "DLT records"))
+                   ctx.column_counts(analysis), level=res.level, excluded=_exclusions(res.excluded, "DLT records"))
 
 
 def _lab_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
