@@ -7,7 +7,6 @@ over the analysis rows, as both SAS and emmeans do.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .design import Design, design_row

@@ -7,7 +7,6 @@ those of msc-etanercept table 14.2.3 and cdiscpilot01 table 14-3.01 before the r
 """
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from analyses.results import tidy_frame
