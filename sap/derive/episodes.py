@@ -77,7 +77,7 @@ def _subject_episode(g: pd.DataFrame, composite: bool, discontinued: bool) -> tu
 
 
 def derive_response_episodes(adresp: pd.DataFrame, ice: pd.DataFrame,
-                             strategy: str = "composite") -> tuple[pd.DataFrame, pd.DataFrame]:
+                             strategy: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (ADDUR, ADONSET).
 
     ADDUR: one row per responder and endpoint: USUBJID, PARAMCD, ONSETVN (week), ONSETDY, ENDVN,

@@ -83,16 +83,8 @@ def _source_conflicts(frame: pd.DataFrame, keys: list[str], prefer: str) -> pd.S
     return reason
 
 
-def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: DeriveOptions) -> dict[str, pd.DataFrame]:
-    """Derive the analysis datasets (shapes documented in :mod:`sap.derive`) with the plan's ``options``
-    (:func:`sap.derivations.derive_options_for_plan`)."""
-    opt = options
-    ds = {k.lower(): v for k, v in datasets.items()}
-    if "adsl" not in ds:
-        raise ValueError("datasets: 'adsl' is required")
-    adsl = ds["adsl"].reset_index(drop=True)
-    log: list[dict] = []
-    ice = derive_intercurrent_events(adsl)
+def _input_bds(ds: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, opt: DeriveOptions, log: list) -> pd.DataFrame:
+    """Checked ADQS + ADLB records (SRCDOM), AVAL numeric, ADY filled from ADT where missing (steps 1-2)."""
     parts = []
     for name in ("adqs", "adlb"):
         if name in ds and ds[name] is not None:
@@ -109,13 +101,22 @@ def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: Deri
     n_input = len(bds)
     bds = derive_study_day(bds, adsl)
     _log(log, "study day", "ADQS+ADLB", n_input, len(bds), int(bds["ADY"].isna().sum()), "records without ADY")
+    return bds
+
+
+def _new_rows_detail(new: pd.DataFrame, params) -> str:
+    return "new rows " + ", ".join(f"{p}={int((new['PARAMCD'] == p).sum())}" for p in params) if len(new) else "none"
+
+
+def _derive_adeff(bds: pd.DataFrame, opt: DeriveOptions, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ADEFF (steps 3-7) and the sponsor-vs-re-derived score disagreements."""
+    n_input = len(bds)
     sponsor = bds["PARAMCD"].isin(DERIVED_PARAMS)
     bds["PARAMTYP"] = np.where(sponsor, "SPONSOR", "")
     bds["DERIVED"] = "N"
-
     occ = derive_occasion_scores(bds[~sponsor], opt)
     _log(log, "occasion scores", "ADEFF", len(bds), len(bds) + len(occ), int(occ["AVAL"].isna().sum()) if len(occ) else 0,
-         "new rows " + ", ".join(f"{p}={int((occ['PARAMCD'] == p).sum())}" for p in OCCASION_SCORES) if len(occ) else "none")
+         _new_rows_detail(occ, OCCASION_SCORES))
     occ_keys = ["USUBJID", "AVISITN", "ADY"]
     sp_occ = bds[sponsor & bds["PARAMCD"].isin(OCCASION_SCORES)]
     dis = [derive_score_disagreements(sp_occ, occ, occ_keys, opt.rederive_tolerance, "occasion")]
@@ -138,7 +139,7 @@ def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: Deri
     else:
         merged = win
     _log(log, "visit scores", "ADEFF", len(win), len(merged), int(vis["AVAL"].isna().sum()) if len(vis) else 0,
-         "new rows " + ", ".join(f"{p}={int((vis['PARAMCD'] == p).sum())}" for p in VISIT_SCORES) if len(vis) else "none")
+         _new_rows_detail(vis, VISIT_SCORES))
 
     adeff = derive_change_from_baseline(merged)
     n_base = int(adeff["ABLFL"].eq("Y").sum())
@@ -148,13 +149,17 @@ def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: Deri
     n_derived = len(occ) + len(vis)
     if len(adeff) != n_input + n_derived:
         raise RuntimeError(f"internal error: ADEFF has {len(adeff)} rows, expected {n_input} + {n_derived}")
-
     disagreements = pd.concat([d for d in dis if len(d)], ignore_index=True) if any(len(d) for d in dis) \
         else pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
     n_sp = int(sponsor.sum())
     _log(log, "re-derivation check", "ADEFF", n_sp, n_sp, len(disagreements),
          f"sponsor score records vs re-derived; tolerance {opt.rederive_tolerance}; score_source={opt.score_source}")
+    return adeff, disagreements
 
+
+def _derive_response_datasets(adeff: pd.DataFrame, adsl: pd.DataFrame, ice: pd.DataFrame, opt: DeriveOptions,
+                              log: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """ADRESP, ADDUR and ADONSET (step 8)."""
     adresp = derive_responses(adeff, adsl, ice, opt)
     n_grid = len(adsl) * len(opt.responses) * int(adresp["AVISITN"].nunique()) if len(adresp) else 0
     _log(log, "responses", "ADRESP", n_grid, len(adresp), int(adresp["IMPFL"].eq("Y").sum()) if len(adresp) else 0,
@@ -169,24 +174,43 @@ def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: Deri
             _log(log, "responses", "ADRESP", len(adresp), len(adresp), int(n), reason)
         addur, adonset = derive_response_episodes(adresp, ice, opt.intercurrent_strategy)
     else:
-        addur, adonset = derive_response_episodes(pd.DataFrame(columns=["PARAMCD", "USUBJID"]), ice)
+        addur, adonset = derive_response_episodes(pd.DataFrame(columns=["PARAMCD", "USUBJID"]), ice,
+                                                  opt.intercurrent_strategy)
     _log(log, "duration of response", "ADDUR", len(adonset), len(addur), int(addur["CNSR"].sum()) if len(addur) else 0,
          "one row per responder and endpoint; flagged = censored")
     _log(log, "time to onset", "ADONSET", len(adsl) * len(opt.responses), len(adonset),
          int(adonset["CNSR"].sum()) if len(adonset) else 0, "one row per subject and endpoint; flagged = censored")
+    return adresp, addur, adonset
+
+
+def _with_adsl(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the ADSL keys, treatment, phase, cohort, dose, stratum and flags of its subjects."""
+    carry = [c for c in adsl.columns if c in ("STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "PHASE",
+                                               "COHORT", "DOSE", "STRAT1") or c.endswith("FL")]
+    carry = ["USUBJID"] + [c for c in carry if c != "USUBJID"]
+    return frame.merge(adsl[carry].drop(columns=[c for c in carry if c in frame.columns and c != "USUBJID"]),
+                       on="USUBJID", how="left", validate="many_to_one")
+
+
+def derive_analysis_datasets(datasets: Mapping[str, pd.DataFrame], options: DeriveOptions) -> dict[str, pd.DataFrame]:
+    """Derive the analysis datasets (shapes documented in :mod:`sap.derive`) with the plan's ``options``
+    (:func:`sap.derivations.derive_options_for_plan`)."""
+    opt = options
+    ds = {k.lower(): v for k, v in datasets.items()}
+    if "adsl" not in ds:
+        raise ValueError("datasets: 'adsl' is required")
+    adsl = ds["adsl"].reset_index(drop=True)
+    log: list[dict] = []
+    ice = derive_intercurrent_events(adsl)
+    bds = _input_bds(ds, adsl, opt, log)
+    adeff, disagreements = _derive_adeff(bds, opt, log)
+    adresp, addur, adonset = _derive_response_datasets(adeff, adsl, ice, opt, log)
     n_disc_nodate = int((ice["DISCFL"].eq("Y") & ice["DISCDY"].isna()).sum())
     if n_disc_nodate:
         _log(log, "intercurrent events", "ADSL", len(adsl), len(adsl), n_disc_nodate,
              "discontinued without a discontinuation date: missed visits handled by NRI only")
-
-    carry = [c for c in adsl.columns if c in ("STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "PHASE",
-                                               "COHORT", "DOSE", "STRAT1") or c.endswith("FL")]
-    carry = ["USUBJID"] + [c for c in carry if c != "USUBJID"]
-    add = lambda f: f.merge(adsl[carry].drop(columns=[c for c in carry if c in f.columns and c != "USUBJID"]),
-                            on="USUBJID", how="left", validate="many_to_one")  # noqa: E731
-    adeff = add(adeff)
     return {
-        "adeff": adeff, "adresp": add(adresp) if len(adresp) else adresp,
-        "addur": add(addur), "adonset": add(adonset), "ice": ice,
+        "adeff": _with_adsl(adeff, adsl), "adresp": _with_adsl(adresp, adsl) if len(adresp) else adresp,
+        "addur": _with_adsl(addur, adsl), "adonset": _with_adsl(adonset, adsl), "ice": ice,
         "score_disagreements": disagreements, "derivation_log": pd.DataFrame(log),
     }

@@ -75,29 +75,9 @@ def nominal_day(avisitn) -> float | np.ndarray:
     return np.asarray(avisitn, dtype=float) * 7.0 + 1.0
 
 
-def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[Visit] = (),
-                           rule: str = "closest_then_latest",
-                           exclude_reason: pd.Series | None = None) -> pd.DataFrame:
-    """Assign analysis visits and flag the analysed record (ANL01FL) per subject/parameter/visit.
-
-    Input: BDS frame with USUBJID, PARAMCD, AVAL, AVISIT, AVISITN and ADY (may be NaN).
-    Output: same rows (same order) with AVISIT/AVISITN = analysis visit, AVISIT_NOM/AVISITN_NOM,
-    ANL01FL ('Y'/'N'), ANLREAS, AWTARGET (target day), AWLO/AWHI (window bounds).
-    ``exclude_reason``: optional per-row reason (non-empty = never analysed, e.g. a sponsor score
-    superseded by the re-derived one); such rows still get their analysis visit.
-    """
-    if rule not in ("closest_then_latest", "latest", "worst"):
-        raise ValueError(f"window rule must be closest_then_latest, latest or worst, got {rule!r}")
-    missing = [c for c in ("USUBJID", "PARAMCD", "AVAL", "AVISITN") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"BDS frame: missing columns {missing}")
-    out = frame.copy()
-    if "AVISIT" not in out.columns:
-        out["AVISIT"] = out["AVISITN"].map(lambda v: f"Week {v:g}" if pd.notna(v) else None)
-    if "ADY" not in out.columns:
-        out["ADY"] = np.nan
-    out["AVISIT_NOM"] = out["AVISIT"]
-    out["AVISITN_NOM"] = pd.to_numeric(out["AVISITN"], errors="raise").astype(float)
+def _assign_windows(out: pd.DataFrame, windows: Sequence[Visit]) -> None:
+    """Set AVISITN/AVISIT (analysis visit), AWTARGET, AWLO/AWHI of ``out`` in place from its ADY (or, without a
+    day, its collected visit); with no windows the collected visit is the analysis visit."""
     ady = out["ADY"].astype(float).to_numpy()
     nom = out["AVISITN_NOM"].to_numpy()
     n = len(out)
@@ -119,23 +99,34 @@ def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[Visit] = (),
     out["AVISITN"], out["AVISIT"], out["AWTARGET"] = vis_n, vis_c, target
     out["AWLO"], out["AWHI"] = lo_arr, hi_arr
 
-    reason = np.full(n, "", dtype=object)
+
+def _exclusion_reasons(out: pd.DataFrame, exclude_reason: pd.Series | None) -> np.ndarray:
+    """Per row, why it can never be the analysed record ('' = eligible)."""
+    ady = out["ADY"].astype(float).to_numpy()
+    vis_n = out["AVISITN"].to_numpy(dtype=float)
+    reason = np.full(len(out), "", dtype=object)
     reason[np.isnan(vis_n)] = REASON_OUTSIDE
-    is_base = vis_n == 0
-    post_dose_base = is_base & ~np.isnan(ady) & (ady > 1)
+    post_dose_base = (vis_n == 0) & ~np.isnan(ady) & (ady > 1)
     reason[post_dose_base & (reason == "")] = REASON_POST_DOSE_BASELINE
     aval = pd.to_numeric(out["AVAL"], errors="coerce").to_numpy(dtype=float)
     reason[np.isnan(aval) & (reason == "")] = REASON_MISSING
     if exclude_reason is not None:
         ex = exclude_reason.reindex(out.index).fillna("").to_numpy(dtype=object)
         reason = np.where((ex != "") & (reason == ""), ex, reason)
-    eligible = reason == ""
+    return reason
 
+
+def _chosen_records(out: pd.DataFrame, eligible: np.ndarray, rule: str) -> np.ndarray:
+    """True for the one analysed record per subject/parameter/analysis visit among the ``eligible`` rows."""
+    ady = out["ADY"].astype(float).to_numpy()
+    vis_n = out["AVISITN"].to_numpy(dtype=float)
+    target = out["AWTARGET"].to_numpy(dtype=float)
+    aval = pd.to_numeric(out["AVAL"], errors="coerce").to_numpy(dtype=float)
     day = np.where(np.isnan(ady), target, ady)
     sign = np.where(out["PARAMCD"].isin(HIGHER_IS_BETTER).to_numpy(), -1.0, 1.0)
     work = pd.DataFrame({
-        "row": np.arange(n), "USUBJID": out["USUBJID"].to_numpy(), "PARAMCD": out["PARAMCD"].to_numpy(),
-        "vis": vis_n, "base": is_base, "dist": np.abs(day - target), "day": day, "worse": aval * sign,
+        "row": np.arange(len(out)), "USUBJID": out["USUBJID"].to_numpy(), "PARAMCD": out["PARAMCD"].to_numpy(),
+        "vis": vis_n, "base": vis_n == 0, "dist": np.abs(day - target), "day": day, "worse": aval * sign,
     })[eligible]
     if rule == "closest_then_latest":
         keys, asc = ["dist", "day", "worse"], [True, False, False]
@@ -148,8 +139,38 @@ def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[Visit] = (),
     work = work.sort_values(["USUBJID", "PARAMCD", "vis", "k1"] + keys,
                             ascending=[True, True, True, True] + asc, kind="mergesort")
     first = ~work.duplicated(["USUBJID", "PARAMCD", "vis"], keep="first")
-    chosen = np.zeros(n, dtype=bool)
+    chosen = np.zeros(len(out), dtype=bool)
     chosen[work.loc[first, "row"].to_numpy()] = True
+    return chosen
+
+
+def derive_analysis_visits(frame: pd.DataFrame, windows: Sequence[Visit], rule: str,
+                           exclude_reason: pd.Series | None = None) -> pd.DataFrame:
+    """Assign analysis visits and flag the analysed record (ANL01FL) per subject/parameter/visit.
+
+    Input: BDS frame with USUBJID, PARAMCD, AVAL, AVISIT, AVISITN and ADY (may be NaN); ``windows`` and
+    ``rule`` are the plan's (``schedule.visits``, ``schedule.window_rule``).
+    Output: same rows (same order) with AVISIT/AVISITN = analysis visit, AVISIT_NOM/AVISITN_NOM,
+    ANL01FL ('Y'/'N'), ANLREAS, AWTARGET (target day), AWLO/AWHI (window bounds).
+    ``exclude_reason``: optional per-row reason (non-empty = never analysed, e.g. a sponsor score
+    superseded by the re-derived one); such rows still get their analysis visit.
+    """
+    if rule not in ("closest_then_latest", "latest", "worst"):
+        raise ValueError(f"window rule must be closest_then_latest, latest or worst, got {rule!r}")
+    missing = [c for c in ("USUBJID", "PARAMCD", "AVAL", "AVISITN") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"BDS frame: missing columns {missing}")
+    out = frame.copy()
+    if "AVISIT" not in out.columns:
+        out["AVISIT"] = out["AVISITN"].map(lambda v: f"Week {v:g}" if pd.notna(v) else None)
+    if "ADY" not in out.columns:
+        out["ADY"] = np.nan
+    out["AVISIT_NOM"] = out["AVISIT"]
+    out["AVISITN_NOM"] = pd.to_numeric(out["AVISITN"], errors="raise").astype(float)
+    _assign_windows(out, windows)
+    reason = _exclusion_reasons(out, exclude_reason)
+    eligible = reason == ""
+    chosen = _chosen_records(out, eligible, rule)
     reason[eligible & ~chosen] = REASON_NOT_SELECTED
     out["ANL01FL"] = np.where(chosen, "Y", "N")
     out["ANLREAS"] = reason
