@@ -215,19 +215,25 @@ def _n_parameters(data: pd.DataFrame, groups: list[str], covariates) -> int:
 
 
 def ancova(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """Single-visit ANCOVA (:func:`analyses.ancova.fit_ancova`, OLS; SAS PROC GLM with LSMEANS)."""
+    """Single-visit ANCOVA (:func:`analyses.ancova.fit_ancova`, OLS; SAS PROC GLM with LSMEANS) at
+    ``options.visit`` (default: the endpoint's last visit, as the SAP sentence states)."""
     opts = analysis.options
     counts = ctx.column_counts(analysis)
     if ctx.blinded:
         return withheld_result(analysis, "between-arm comparisons are not produced on blinded data", group_n=counts)
     recs = endpoint_records(ctx, analysis)
-    if opts.visit is not None and "AVISITN" in recs.columns:
-        recs = recs[recs["AVISITN"] == opts.visit]
+    visits = ctx.plan.endpoint(analysis.endpoint).visits
+    visit = opts.visit if opts.visit is not None else (max(visits) if visits else None)
+    if visit is None:
+        return not_estimable_result(analysis, "options.visit is not given and the endpoint lists no visits",
+                                    group_n=counts)
+    recs = recs[recs["AVISITN"] == visit]
     dose = opts.dose_response_variable
     named = {"options.covariates": opts.covariates, "options.dose_response_variable": (dose,) if dose else ()}
     data, exclusion, reason = select_model_frame(ctx, analysis, recs, opts.value, named)
     excluded = (Exclusion(exclusion.reason, exclusion.n),) if exclusion else ()
     if reason is None:
+        check_one_record_per_visit(data, analysis, ctx.plan.data.subject_variable, opts.value)
         check_dose_variable(data, analysis, dose)
         groups = [g for g in counts if (data["ARMLABEL"] == g).any()]
         reference = ctx.reference_group(analysis.phase) or (groups[0] if groups else None)
@@ -240,7 +246,7 @@ def ancova(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
         warnings.simplefilter("always")
         res = fit_ancova(data, response=opts.value, group="ARMLABEL", covariates=list(opts.covariates),
                          reference=reference, dose=dose, level=opts.level)
-        rows = res.tidy(visit=opts.visit)
+        rows = res.tidy(visit=visit)
     return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
                           rows, level=opts.level, group_n=counts, reference=reference,
                           warnings=_warning_texts(caught), records_used=res.n_obs, excluded=excluded)

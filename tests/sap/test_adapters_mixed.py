@@ -223,3 +223,18 @@ def test_ancova_dose_variable_must_be_constant_within_arm(plan):
         mixed.ancova(ctx, _ancova(dose_response_variable="DOSE"))
     with pytest.raises(UserInputError, match=r"options\.covariates names 'NOPE'"):
         mixed.ancova(ctx, _ancova(covariates=["NOPE"]))
+
+
+def test_ancova_default_visit_is_the_endpoints_last_visit(plan):
+    # week 48: MSC 2, 5, 2 (mean 3), Etanercept 1, 2, 3 (mean 2)
+    result = mixed.ancova(_context(plan), _ancova(visit=None))
+    lsm = result.rows[result.rows["statistic"] == "lsmean"].set_index("group")
+    assert set(result.rows["visit"]) == {48.0}
+    assert lsm.loc[MSC, "estimate"] == pytest.approx(3) and lsm.loc[ETN, "estimate"] == pytest.approx(2)
+
+
+def test_ancova_two_records_of_a_subject_at_the_visit_is_a_user_error(plan):
+    adeff = _adeff()
+    adeff = pd.concat([adeff, adeff[(adeff.USUBJID == "E1") & (adeff.AVISITN == 12.0)]], ignore_index=True)
+    with pytest.raises(UserInputError, match=r"2 analysed records share a USUBJID and AVISITN .*E1 at AVISITN 12"):
+        mixed.ancova(_context(plan, adeff), _ancova())
