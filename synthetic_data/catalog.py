@@ -222,7 +222,7 @@ def required_parameters(plan: Plan) -> dict[str, tuple[float, ...]]:
     # response-defining items (ASAS etc.) at every visit any response endpoint uses
     lab_params: set[str] = set(SAFETY_LABS)
     for an in plan.analyses:
-        for p in an.options.get("parameters", ()) if isinstance(an.options.get("parameters"), (list, tuple)) else ():
+        for p in getattr(an.options, "parameters", ()):
             if p not in CATALOG:
                 raise ValueError(f"analysis {an.id}: parameter {p!r} is not in the synthetic data catalogue")
             lab_params.add(p)

@@ -140,11 +140,6 @@ def visit_from_row(avisitn: float, label: str, target_day: int, lo_day: int | No
     return Visit(avisitn=avisitn, label=label, target_day=target_day, window=(lo_day, hi_day))
 
 
-#: Deprecated alias of :func:`visit_from_row` (positional rows), kept for
-#: ``tests/synthetic_data/test_synth_generator.py`` until it passes ``plan.schedule.visits``; then remove.
-VisitWindow = visit_from_row
-
-
 @dataclass(frozen=True)
 class VisitSchedule:
     """The visit windows records of ``datasets`` must respect.

@@ -8,7 +8,7 @@ import pytest
 from analyses.escalation import ThreePlusThreeRule, cohorts_from_frame, run_three_plus_three
 from sap.data.contract import check_contract
 from sap.data.defaults import default_requirements_for_contract
-from sap.data.requirements import VisitSchedule, VisitWindow
+from sap.data.requirements import VisitSchedule
 from sap.spec import load_plan
 from synthetic_data import generate
 from synthetic_data.catalog import CATALOG, required_parameters
@@ -23,9 +23,7 @@ def _requirements(plan, data):
     # contract's "required dataset has no rows" rule would report; its columns are still checked.
     required = [d for d in (*plan.data.required_datasets, "adex") if len(data[d]) or d != "adae"]
     req = default_requirements_for_contract(tuple(required))
-    windows = tuple(VisitWindow(v.avisitn, v.label, v.target_day, v.window[0], v.window[1])
-                    for v in plan.schedule.visits)
-    sched = VisitSchedule(datasets=("adqs", "adlb"), windows=windows, label_column="AVISIT")
+    sched = VisitSchedule(datasets=("adqs", "adlb"), windows=tuple(plan.schedule.visits), label_column="AVISIT")
     return replace(req, visit_schedules=(sched,)) if hasattr(req, "visit_schedules") else req
 
 
