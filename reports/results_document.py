@@ -191,6 +191,9 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
         if outcome.not_estimable:
             problems.append(f"{analysis_id}: not estimable. {not_estimable_reason(outcome)}")
             continue
+        if getattr(outcome, "withheld", None):
+            problems.append(f"{analysis_id}: {outcome.withheld}")
+            continue
         value_label, time_label = figure_labels(plan, kind, analysis_id)
         try:
             fig = figs.build_figure(kind, outcome.figure_data, value_label=value_label, time_label=time_label,
