@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 import numpy as np
 import pandas as pd
 
+from analyses.results import tidy_frame
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
 from sap.expressions import FilterColumnError, FilterSyntaxError, evaluate_filter, parse_filter
@@ -122,8 +123,6 @@ def describe(values: Iterable[float]) -> dict[str, float]:
 
 def concat_tidy(parts) -> pd.DataFrame:
     """Concatenate tidy frames, skipping empty ones (an empty list gives an empty tidy frame)."""
-    from analyses.results import tidy_frame
-
     parts = [p.dropna(axis=1, how="all") if len(p) else p for p in parts if p is not None and len(p)]
     if not parts:
         return tidy_frame([])

@@ -1,0 +1,106 @@
+"""Plan schema, study design: arms, phases, the 3+3 escalation rule, randomization, blinding and strata."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import model_validator
+
+from sap.spec_base import PlanModel
+
+
+class Arm(PlanModel):
+    id: str
+    label: str
+    phase: str
+    role: Literal["experimental", "placebo", "active_control", "dose_level"] = "experimental"
+    dose: Optional[float] = None
+    dose_unit: Optional[str] = None
+    regimen: str = ""
+    infusion_days: tuple[int, ...] = ()
+    #: value of the treatment variable (e.g. TRT01P) that identifies this arm in the data
+    data_value: str
+
+
+class EscalationRule(PlanModel):
+    rule: Literal["3+3"] = "3+3"
+    cohort_size: int = 3
+    expansion_size: int = 3
+    mtd_requires_six: bool = True
+    deescalation: bool = False
+    dlt_window_days: int
+    dose_levels: tuple[str, ...]
+    text: str
+
+
+class Randomization(PlanModel):
+    ratio: tuple[int, ...]
+    method: str = "permuted blocks"
+    block_size: Optional[int] = None
+    strata: tuple[str, ...] = ()
+
+
+class Stratum(PlanModel):
+    variable: str
+    label: str
+    levels: tuple[str, ...]
+
+
+class Phase(PlanModel):
+    id: str
+    label: str
+    kind: Literal["dose_escalation", "randomized", "single_arm", "nonrandomized"]
+    arms: tuple[str, ...]
+    blinding: Literal["open-label", "single-blind", "double-blind"]
+    #: value of ADSL.PHASE identifying this phase's subjects (None when the trial has one phase)
+    data_value: Optional[str] = None
+    escalation: Optional[EscalationRule] = None
+    randomization: Optional[Randomization] = None
+    reference_arm: Optional[str] = None
+    planned_n: Optional[int] = None
+    sample_size_rationale: str = ""
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> "Phase":
+        if self.kind == "dose_escalation" and self.escalation is None:
+            raise ValueError(f"phase {self.id}: a dose_escalation phase needs 'escalation'")
+        if self.kind == "randomized" and self.randomization is None:
+            raise ValueError(f"phase {self.id}: a randomized phase needs 'randomization'")
+        return self
+
+
+class Design(PlanModel):
+    summary: str
+    treatment_variable: str = "TRT01P"
+    phases: tuple[Phase, ...]
+    arms: tuple[Arm, ...]
+    strata: tuple[Stratum, ...] = ()
+    background_therapy: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> "Design":
+        arm_ids = [a.id for a in self.arms]
+        if len(set(arm_ids)) != len(arm_ids):
+            raise ValueError("design.arms: duplicate arm id")
+        phase_ids = {p.id for p in self.phases}
+        for arm in self.arms:
+            if arm.phase not in phase_ids:
+                raise ValueError(f"design.arms[{arm.id}].phase: unknown phase {arm.phase!r}")
+        for phase in self.phases:
+            for a in phase.arms:
+                if a not in arm_ids:
+                    raise ValueError(f"design.phases[{phase.id}].arms: unknown arm {a!r}")
+            if phase.reference_arm and phase.reference_arm not in phase.arms:
+                raise ValueError(f"design.phases[{phase.id}].reference_arm: {phase.reference_arm!r} is not an arm of the phase")
+            if phase.escalation:
+                for a in phase.escalation.dose_levels:
+                    if a not in phase.arms:
+                        raise ValueError(f"design.phases[{phase.id}].escalation.dose_levels: unknown arm {a!r}")
+            if phase.randomization and len(phase.randomization.ratio) != len(phase.arms):
+                raise ValueError(f"design.phases[{phase.id}].randomization.ratio: one number per arm expected")
+        return self
+
+    def arm(self, arm_id: str) -> Arm:
+        return next(a for a in self.arms if a.id == arm_id)
+
+    def phase(self, phase_id: str) -> Phase:
+        return next(p for p in self.phases if p.id == phase_id)

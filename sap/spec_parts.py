@@ -1,0 +1,217 @@
+"""Plan schema, the parts a statistician signs besides design and schedule: populations, endpoints and estimands
+(ICH E9(R1)), analyses (method and its options, parsed once by the method table), missing data, multiplicity,
+the output catalogue, derivation settings, data settings, objectives and published values."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, get_args
+
+from pydantic import Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator, model_validator
+
+from sap.expressions import FilterSyntaxError, parse_filter
+from sap.registry import REGISTRY, MethodOptions, options_model
+from sap.spec_base import PlanModel
+
+
+# --------------------------------------------------------------------------- populations
+class Population(PlanModel):
+    id: str
+    label: str
+    #: ADSL flag variable (value "Y" selects the subject); None = every subject in ADSL
+    flag: Optional[str] = None
+    dataset: str = "adsl"
+    definition: str
+
+
+# --------------------------------------------------------------------------- endpoints and estimands
+class IntercurrentEvent(PlanModel):
+    event: str
+    strategy: Literal["treatment_policy", "composite", "hypothetical", "while_on_treatment", "principal_stratum"]
+    handling: str
+
+
+class Estimand(PlanModel):
+    population: str
+    variable: str
+    intercurrent_events: tuple[IntercurrentEvent, ...] = ()
+    summary: str
+    treatment: str = ""
+
+
+class Endpoint(PlanModel):
+    id: str
+    label: str
+    type: Literal["binary", "continuous", "time_to_event", "safety", "count"]
+    role: Literal["primary", "secondary", "exploratory", "safety"] = "secondary"
+    #: PARAMCD of the analysis parameter (raw or derived)
+    parameter: Optional[str] = None
+    derivation: str
+    formula: str = ""
+    reference: str = ""
+    visits: tuple[float, ...] = ()
+    unit: str = ""
+    estimand: Optional[Estimand] = None
+
+
+# --------------------------------------------------------------------------- analyses
+class DataSelection(PlanModel):
+    """Which analysis dataset rows an analysis uses.
+
+    ``where`` is an expression in the plan filter language of :mod:`sap.expressions` (checked on load, never
+    run as code): column names, literals, comparisons (``PARAMCD == 'ACTOT'``, ``1 < AVAL <= 5``),
+    ``in`` / ``not in`` a list of literals, ``and`` / ``or`` / ``not`` or ``&`` / ``|`` / ``~``, and on a column
+    ``.isin([...])``, ``.notna()``, ``.isna()``, ``.notnull()``, ``.isnull()``.
+    """
+
+    dataset: str
+    where: Optional[str] = None
+    group_variable: Optional[str] = None
+    group_order_variable: Optional[str] = None
+
+
+class Analysis(PlanModel):
+    id: str
+    title: str
+    method: str
+    endpoint: Optional[str] = None
+    population: str
+    phase: Optional[str] = None
+    data: Optional[DataSelection] = None
+    #: the method's options, parsed once on load into the method's options model (sap.registry)
+    options: SerializeAsAny[MethodOptions] = Field(default_factory=dict, validate_default=True)
+    sensitivity: bool = False
+    text: str = ""
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, v: str) -> str:
+        if v not in REGISTRY:
+            raise ValueError(f"unknown method {v!r}; known methods: {', '.join(sorted(REGISTRY))}")
+        return v
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, v: Any, info: ValidationInfo) -> Any:
+        method = info.data.get("method")
+        if method is None:  # the method error is reported on its own
+            return v
+        model = options_model(method)
+        if isinstance(v, model):
+            return v
+        if v is None:
+            v = {}
+        if not isinstance(v, dict):
+            raise ValueError(f"analysis {info.data.get('id')} ({method}): options must be a mapping")
+        try:
+            return model.model_validate(v)
+        except ValidationError as exc:
+            bad = "; ".join(f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"analysis {info.data.get('id')} ({method}): {bad}") from None
+
+    @model_validator(mode="after")
+    def _where(self) -> "Analysis":
+        if self.data is not None and self.data.where:
+            try:
+                parse_filter(self.data.where)
+            except FilterSyntaxError as exc:
+                raise ValueError(f"analyses[{self.id}].data.where: {exc}") from None
+        return self
+
+    def parsed_options(self) -> MethodOptions:
+        """The options as parsed on load (kept for callers of the old interface; same object as ``options``)."""
+        return self.options
+
+
+class MissingData(PlanModel):
+    binary: Literal["nri", "observed_case"] = "nri"
+    continuous: str = "MMRM under missing at random using all observed post-baseline data"
+    sensitivity: tuple[str, ...] = ()
+    text: str = ""
+
+
+class Hypothesis(PlanModel):
+    """One member of a multiplicity family: a comparison of an analysis at one visit."""
+
+    analysis: str
+    visit: Optional[float] = None
+    label: str
+
+
+class Multiplicity(PlanModel):
+    strategy: Literal["none", "fixed_sequence", "holm", "hochberg", "bonferroni"] = "none"
+    alpha: float = 0.05
+    family: tuple[Hypothesis, ...] = ()
+    text: str
+
+
+class Output(PlanModel):
+    id: str
+    kind: Literal["table", "figure", "listing"]
+    title: str
+    analyses: tuple[str, ...] = ()
+    population: Optional[str] = None
+    section: Literal["disposition", "baseline", "exposure", "efficacy", "safety", "escalation", "reproduction"]
+    figure: Optional[Literal["mean_change", "response_rates", "km", "forest", "swimmer", "spaghetti"]] = None
+    footnote: str = ""
+
+
+#: Response endpoints the derivations can produce (:func:`sap.derive.response.derive_responses`).
+ResponseEndpoint = Literal["ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI", "ASDASCIW",
+                           "ACR20", "ACR50", "ACR70", "EULAR"]
+RESPONSE_ENDPOINTS: tuple[str, ...] = get_args(ResponseEndpoint)
+
+
+class DerivationSettings(PlanModel):
+    """The plan's derivation choices: the one source of the values :mod:`sap.derive` uses (mapped onto
+    :class:`sap.derive.options.DeriveOptions` in :func:`sap.derivations.derive_options_for_plan` only)."""
+
+    input_scale: Literal["0-10", "0-100"] = "0-10"
+    asdas_coefficients: Literal["unrounded", "rounded"] = "unrounded"
+    crp_floor_mg_l: Optional[float] = Field(2.0, ge=0)
+    basfi_max_missing: int = Field(2, ge=0, le=9)
+    asas_pain_domain: Literal["TBPAIN", "SPPAIN"] = "SPPAIN"
+    basdai50_rule: Literal["relative", "relative_or_absolute"] = "relative"
+    partial_remission_threshold: Literal["le2", "lt2"] = "le2"
+    responses: tuple[ResponseEndpoint, ...] = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII",
+                                               "ASDASMI")
+    score_disagreement_tolerance: float = Field(0.01, ge=0)
+    text: str = ""
+
+
+class SyntheticSettings(PlanModel):
+    seed: int
+    n: Optional[int] = None
+    notes: str = ""
+
+
+class DataSettings(PlanModel):
+    """Which datasets a run needs and which data contract they are checked against.
+
+    ``contract``: ``msc-adam`` is the full contract of DESIGN.md (AS/RA parameters, ranges, visit windows);
+    ``adam`` is the generic ADaM core for plans on other studies' real data (ADSL one row per subject, every
+    subject known to ADSL, Y/N flags, the columns listed in ``required_columns``).
+    """
+
+    required_datasets: tuple[str, ...] = ("adsl", "adqs", "adlb", "adae")
+    optional_datasets: tuple[str, ...] = ("adex",)
+    subject_variable: str = "USUBJID"
+    contract: Literal["msc-adam", "adam"] = "msc-adam"
+    required_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    synthetic: Optional[SyntheticSettings] = None
+
+
+class Objective(PlanModel):
+    id: str
+    level: Literal["primary", "secondary", "exploratory"]
+    text: str
+
+
+class PublishedValue(PlanModel):
+    """A number reported in a publication that this plan's run is expected to reproduce."""
+
+    label: str
+    value: float
+    precision: float
+    analysis: str
+    statistic: str
+    visit: Optional[float] = None
+    source: str
