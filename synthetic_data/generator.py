@@ -16,22 +16,23 @@ populations, endpoints -> PARAMCDs) and by the generator parameters of the plan 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sap.spec import Plan, load_plan
 
-from . import adverse_events, measurements
-from .catalog import BASDAI_ITEMS, CATALOG, required_parameters
-from .enrollment import block_randomize, phase_sizes, simulate_escalation
-from .params import DLT_TERMS, SynthParams, params_for
-from .trajectories import compute_effect_profile, draw_dropout, draw_visit_days
+from . import adverse_events
 from .blinding import blind
 from .calibration import compute_subject_statistics, select_calibrated
+from .catalog import required_parameters
 from .datasets import build_adex, build_adsl, build_bds
+from .enrollment import block_randomize, phase_sizes, simulate_escalation
+from .params import DLT_TERMS, SynthParams, params_for
+from .pool import activity_index, pool_values, select_subjects
 from .subsetting import subset_subjects
+from .trajectories import compute_effect_profile, draw_dropout, draw_visit_days
 
 KNOWN_FLAGS = ("RANDFL", "SAFFL", "FASFL", "ITTFL", "PPROTFL", "DLTEVLFL")
 STREAMS = ("enrol", "pool", "alloc", "admin", "visits", "events", "ae", "misc")
@@ -118,88 +119,6 @@ def _enrol(plan: Plan, p: SynthParams, n: int | None, rng: np.random.Generator) 
         if size:
             day = int(entry[-1]) + 1
     return pd.DataFrame(rows, columns=["phase", "arm", "cohort", "dlt", "evaluable", "entry"]), rp2d
-
-
-# --------------------------------------------------------------------------- subject pool
-def _activity_index(values: dict[str, np.ndarray]) -> np.ndarray:
-    """BASDAI-like 0-10 activity per subject and visit from whichever symptom items exist."""
-    if all(k in values for k in BASDAI_ITEMS):
-        q = [values[k] for k in BASDAI_ITEMS]
-        return (q[0] + q[1] + q[2] + q[3] + (q[4] + q[5]) / 2) / 5
-    parts = [values[k] for k in ("PTGA", "BASDAI2") if k in values]
-    parts += [values[k] / 10 for k in ("TBPAIN", "PTGAVAS", "PAINVAS") if k in values]
-    if not parts:
-        raise ValueError("the plan has no symptom parameter to drive dropout and rescue")
-    return np.mean(parts, axis=0)
-
-
-def _eligible(p: SynthParams, base: dict[str, np.ndarray]) -> np.ndarray:
-    ok = np.ones(len(next(iter(base.values()))), dtype=bool)
-    if p.min_basdai is not None and all(k in base for k in BASDAI_ITEMS):
-        ok &= _activity_index(base) >= p.min_basdai
-    if p.min_tbpain is not None and "TBPAIN" in base:
-        ok &= base["TBPAIN"] >= p.min_tbpain
-    if p.min_das_joints is not None and "SJC28" in base:
-        ok &= (base["SJC28"] >= p.min_das_joints) & (base["TJC28"] >= p.min_das_joints)
-    return ok
-
-
-@dataclass
-class Pool:
-    z: np.ndarray
-    w: np.ndarray
-    female: np.ndarray
-    age: np.ndarray
-    hla: np.ndarray
-    u: np.ndarray
-    tau: np.ndarray
-    pers: np.ndarray
-    e: np.ndarray
-    noise: dict
-
-    def take(self, idx: np.ndarray) -> "Pool":
-        return Pool(self.z[idx], self.w[idx], self.female[idx], self.age[idx], self.hla[idx], self.u[idx],
-                    self.tau[idx], self.pers[idx], self.e[idx], {k: measurements.ItemNoise(v.subject[idx], v.visit[idx], v.spike[idx])
-                                  for k, v in self.noise.items()})
-
-
-def _draw_pool(p: SynthParams, params: list[str], m: int, v: int, rng: np.random.Generator) -> Pool:
-    z = p.activity_shift + p.activity_sd * rng.standard_normal(m)
-    female = rng.random(m) >= p.p_male
-    age = np.clip(np.rint(p.age_mean + p.age_sd * rng.standard_normal(m)), *p.age_range).astype(int)
-    w = 0.45 * (age - p.age_mean) / p.age_sd + np.sqrt(1 - 0.45 ** 2) * rng.standard_normal(m)
-    hla = rng.random(m) < p.p_hlab27
-    u = np.exp(p.u_sd * rng.standard_normal(m) - p.u_sd ** 2 / 2)
-    tau = p.tau_off_days * np.exp(p.tau_off_sd * rng.standard_normal(m))
-    pers = p.persistent_effect + p.persistent_sd * rng.standard_normal(m)
-    e = measurements.draw_ar1(rng, m, v, p.ar_rho)
-    noise = {k: measurements.draw_item_noise(rng, m, v) for k in params}
-    return Pool(z, w, female, age, hla, u, tau, pers, e, noise)
-
-
-def _values(pool: Pool, params: list[str], f: np.ndarray, p: SynthParams) -> dict[str, np.ndarray]:
-    out = {}
-    for k in params:
-        spec = replace(CATALOG[k], **p.item_overrides.get(k, {}))
-        spec = replace(spec, sd_subj=spec.sd_subj * p.sd_subj_scale, noise=spec.noise * p.item_noise_scale)
-        latent = pool.w if spec.latent == "structure" else pool.z
-        out[k] = measurements.simulate_item(spec, latent, pool.e, f, pool.noise[k], pool.female, p.visit_sd)
-    return out
-
-
-def _select_subjects(p: SynthParams, params: list[str], n: int, v: int, rng: np.random.Generator) -> Pool:
-    pools, have = [], 0
-    while have < n:
-        m = int(n * 1.6) + 20
-        pool = _draw_pool(p, params, m, v, rng)
-        base = {k: x[:, :1] for k, x in _values(pool, params, np.zeros((m, v)), p).items()}
-        ok = _eligible(p, {k: x[:, 0] for k, x in base.items()})
-        pools.append(pool.take(np.flatnonzero(ok)))
-        have += int(ok.sum())
-    merged = Pool(*(np.concatenate([getattr(q, a) for q in pools]) for a in ("z", "w", "female", "age", "hla", "u", "tau", "pers", "e")),
-                  {k: measurements.ItemNoise(*(np.concatenate([getattr(q.noise[k], a) for q in pools])
-                                               for a in ("subject", "visit", "spike"))) for k in params})
-    return merged.take(np.arange(n))
 
 
 # --------------------------------------------------------------------------- arms and doses
@@ -304,8 +223,8 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
 
     enr, rp2d = _enrol(plan, p, n, streams["enrol"])
     nsub = len(enr)
-    pool = _select_subjects(p, params, nsub, v, streams["pool"])
-    base = {k: x[:, 0] for k, x in _values(pool, params, np.zeros((nsub, v)), p).items()}
+    pool = select_subjects(p, params, nsub, v, streams["pool"])
+    base = {k: x[:, 0] for k, x in pool_values(pool, params, np.zeros((nsub, v)), p).items()}
 
     # strata and randomization
     rng = streams["alloc"]
@@ -390,8 +309,8 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
     f = np.minimum(p.f_max, effect[:, None] * pool.u[:, None] * g + pool.pers[:, None] * rise)
     f[~dosed] = 0.0
     f[:, 0] = 0.0  # the baseline assessment is taken before the first infusion
-    values = _values(pool, params, f, p)
-    act = _activity_index(values)
+    values = pool_values(pool, params, f, p)
+    act = activity_index(values)
 
     # rescue: first visit on/after rescue_from_day with activity >= 5, with probability p_rescue
     rng = streams["events"]
@@ -405,8 +324,8 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
     after = ady > resc_ady[:, None]
     if after.any():
         f = np.where(after, 1 - (1 - f) * (1 - p.rescue_effect), f)
-        values = _values(pool, params, f, p)
-        act = _activity_index(values)
+        values = pool_values(pool, params, f, p)
+        act = activity_index(values)
 
     # dropout (MAR), Phase 1 early withdrawals, never-dosed subjects
     at_risk = dosed & ~(is_p1 & ~evaluable)
