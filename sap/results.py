@@ -19,8 +19,8 @@ Documented ``frames`` keys (figure data, one frame per key):
 - ``subgroups``: subgroup, level, estimate, ci_lower, ci_upper, n
 - ``episodes``: subject, group, start, end, event (bool: response lost), ongoing (bool)
 - ``trajectories``: subject, group, visit, value
-- ``escalation``: the cohorts read from the data (cohort, dose level, subjects, DLTs)
-- ``cohorts``: the decision history of the 3+3 rule (one row per cohort: decision, cumulative counts)
+- ``escalation``: cohort, dose, n_dlt (DLTs in the cohort), decision (one row per cohort)
+- ``cohorts``: the 3+3 engine's decision history (one row per cohort, with cumulative counts per dose)
 - ``descriptive``: tidy rows of every descriptive statistic a baseline table prints (incl. min, max)
 """
 from __future__ import annotations
