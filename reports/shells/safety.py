@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyses.safety_labs import CATEGORIES
 from reports.display import DisplayTable
 from reports.format import ci_header, fmt_estimate_ci, fmt_int, fmt_n_pct, fmt_num, level_percent
 from reports.shells.common import ShellContext, footnotes, group_header
@@ -153,12 +152,13 @@ def _parameters(result) -> list[str]:
 
 
 def _shift_frame(rows: pd.DataFrame, result) -> pd.DataFrame:
-    """Baseline category x (group, worst post-baseline category) of 'n (x.x%)' of the group's population N."""
+    """Baseline category x (group, worst post-baseline category) of 'n (x.x%)' of the group's population N; the
+    categories in the order of the rows (the analysis' full grid LOW, NORMAL, HIGH, MISSING)."""
     heads = _group_headers(result)
     cells = {(r["baseline"], r["group"], r["worst"]): fmt_n_pct(r["estimate"], r["n"]) for _, r in rows.iterrows()}
-    columns = {(g, w): f"{head}: {w}" for g, head in heads.items() for w in CATEGORIES}
+    columns = {(g, w): f"{head}: {w}" for g, head in heads.items() for w in pd.unique(rows["worst"])}
     records = [{"baseline": b, **{col: cells.get((b, g, w), "") for (g, w), col in columns.items()}}
-               for b in CATEGORIES]
+               for b in pd.unique(rows["baseline"])]
     return pd.DataFrame(records, columns=["baseline", *columns.values()])
 
 

@@ -12,7 +12,6 @@ import math
 import pytest
 
 from analyses.results import tidy_frame
-from analyses.safety_labs import CATEGORIES
 from reports.shells import display_tables
 from reports.shells.common import ShellContext
 from reports.shells.safety import (AE_CELL_NOTE, ae_max_grade_table, ae_overview_table, ae_rate_table,
@@ -26,6 +25,7 @@ G, P, T = "CG-BM1 (RP2D)", "Placebo", "Total"
 N = {G: 4, P: 3, T: 7}
 HEADERS = ["CG-BM1 (RP2D) (N=4)", "Placebo (N=3)", "Total (N=7)"]
 NAN = math.nan
+CATEGORIES = ("LOW", "NORMAL", "HIGH", "MISSING")   # normal-range categories, analysis order
 
 
 @pytest.fixture(scope="module")
