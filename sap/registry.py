@@ -18,7 +18,7 @@ the tests and the run (never skipped). Adding a method: one module in ``analyses
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Literal, Optional
 
@@ -137,21 +137,27 @@ class LabOptions(MethodOptions):
 class Selection:
     """How a method selects its analysis frame (a plan's ``data:`` block overrides the dataset and filter).
 
-    ``dataset``: default analysis dataset; ``by_parameter``: keep the records of the endpoint's PARAMCD;
+    ``dataset``: default analysis dataset; ``parameter``: which PARAMCD to keep: ``"endpoint"`` (the endpoint's
+    parameter) or the name of an option holding it (``"response"``, ``"paramcd"``), None = every record;
     ``endpoint_visits``: keep the endpoint's visits; ``subject_level``: one row per subject (ADSL-like).
+    ``sap.adapters._common.select_frame`` applies it.
     """
 
     dataset: str
-    by_parameter: bool = False
+    parameter: Optional[str] = None
     endpoint_visits: bool = False
     subject_level: bool = False
 
     def text(self) -> str:
-        parts = [f"dataset {self.dataset}"]
-        if self.by_parameter:
+        parts = [self.dataset]
+        if self.parameter == "endpoint":
             parts.append("records of the endpoint's parameter")
+        elif self.parameter:
+            parts.append(f"records of the parameter named by option {self.parameter}")
         if self.endpoint_visits:
             parts.append("at the endpoint's visits")
+        if self.subject_level:
+            parts.append("one row per subject")
         return ", ".join(parts)
 
 
@@ -294,8 +300,8 @@ def _entry(name, options, description, section, selection, run, shells, sentence
 _A = "sap.adapters."
 _S = "reports.shells."
 _SUBJECTS = Selection("adsl", subject_level=True)
-_RESP = Selection("adresp", by_parameter=True, endpoint_visits=True)
-_QS = Selection("adqs", by_parameter=True, endpoint_visits=True)
+_RESP = Selection("adresp", parameter="endpoint", endpoint_visits=True)
+_QS = Selection("adeff", parameter="endpoint", endpoint_visits=True)
 _AE = Selection("adae")
 
 REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
@@ -324,13 +330,16 @@ REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
     _entry("ancova", AncovaOptions, "ANCOVA at one visit with LS means and differences", "efficacy", _QS,
            _A + "mixed:ancova", [_S + "mixed:ancova_table"], _s_ancova),
     _entry("response_duration", DurationOptions, "duration of response among responders (Kaplan-Meier)",
-           "efficacy", Selection("adresp"), _A + "duration:response_duration", [_S + "duration:duration_table"],
+           "efficacy", Selection("addur", parameter="response"), _A + "duration:response_duration",
+           [_S + "duration:duration_table"],
            _s_duration, figures=("km", "swimmer")),
     _entry("time_to_response", DurationOptions, "time to onset of response (Kaplan-Meier)", "efficacy",
-           Selection("adresp"), _A + "duration:time_to_response", [_S + "duration:duration_table"], _s_duration,
+           Selection("adonset", parameter="response"), _A + "duration:time_to_response",
+           [_S + "duration:duration_table"], _s_duration,
            figures=("km",)),
     _entry("time_to_event", TimeToEventOptions, "Kaplan-Meier analysis of an ADTTE parameter", "efficacy",
-           Selection("adtte"), _A + "duration:time_to_event", [_S + "duration:duration_table"], _s_tte,
+           Selection("adtte", parameter="paramcd"), _A + "duration:time_to_event",
+           [_S + "duration:duration_table"], _s_tte,
            figures=("km",)),
     _entry("ae_overview", AEOptions, "overview of adverse events", "safety", _AE, _A + "safety:ae_overview",
            [_S + "safety:ae_overview_table"], _s_ae),

@@ -10,6 +10,7 @@ import pandas as pd
 from analyses.results import tidy_frame
 from sap.context import AnalysisContext
 from sap.errors import UserInputError
+from sap.registry import method_entry
 from sap.expressions import FilterColumnError, FilterSyntaxError, evaluate_filter, parse_filter
 from sap.spec import Analysis
 
@@ -82,6 +83,18 @@ def selected_records(ctx: AnalysisContext, analysis: Analysis, default_dataset: 
         frame = _filtered(frame, where, analysis, name)
     subjects = ctx.analysis_subjects(analysis)
     return ctx.attach_groups(frame, subjects)
+
+
+def select_frame(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
+    """The analysis frame as the method table's :class:`sap.registry.Selection` says: its default dataset and
+    parameter (the plan's ``data:`` block overrides both), limited to the analysis subjects, with their groups."""
+    sel = method_entry(analysis.method).selection
+    where = None
+    if sel.parameter is not None:
+        code = endpoint_parameter(ctx, analysis) if sel.parameter == "endpoint" else getattr(analysis.options,
+                                                                                            sel.parameter)
+        where = f"PARAMCD == {code!r}"
+    return selected_records(ctx, analysis, sel.dataset, where)
 
 
 def _filtered(frame: pd.DataFrame, where: str, analysis: Analysis, name: str) -> pd.DataFrame:

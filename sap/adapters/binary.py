@@ -22,7 +22,7 @@ from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion, withheld_result
 from sap.spec import Analysis
 
-from ._common import concat_tidy, endpoint_parameter, endpoint_visits, selected_records, visit_label
+from ._common import concat_tidy, endpoint_visits, select_frame, visit_label
 
 RESPONSE_COLUMN = {"nri": "AVAL_NRI", "observed_case": "AVAL_OC"}
 SUBGROUP_VARIABLES = (("SEX", "Sex"), ("STRAT1", "Stratum"), ("HLAB27", "HLA-B27"), ("AGEGR1", "Age group"))
@@ -31,8 +31,7 @@ BLINDED_REASON = "Blinded data: between-arm comparisons are not produced."
 
 def response_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
     """``adresp`` records of the endpoint's parameter (at the endpoint's visits unless the plan selects data)."""
-    code = endpoint_parameter(ctx, analysis)
-    recs = selected_records(ctx, analysis, "adresp", f"PARAMCD == {code!r}")
+    recs = select_frame(ctx, analysis)
     visits = endpoint_visits(ctx, analysis)
     if visits and analysis.data is None:
         recs = recs[recs["AVISITN"].isin(visits)]

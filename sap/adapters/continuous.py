@@ -14,15 +14,14 @@ from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import Analysis
 
-from ._common import describe, endpoint_parameter, endpoint_visits, selected_records
+from ._common import describe, endpoint_visits, select_frame
 
 VALUE_LABEL = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "Percent change from baseline"}
 
 
 def endpoint_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
     """Analysed records (ANL01FL = Y) of the analysis' endpoint at baseline and the endpoint's visits."""
-    code = endpoint_parameter(ctx, analysis)
-    recs = selected_records(ctx, analysis, "adeff", f"PARAMCD == {code!r}")
+    recs = select_frame(ctx, analysis)
     if "ANL01FL" in recs.columns:
         recs = recs[recs["ANL01FL"].astype("string") == "Y"]
     visits = endpoint_visits(ctx, analysis)

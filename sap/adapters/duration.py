@@ -25,7 +25,7 @@ from sap.errors import UserInputError
 from sap.results import AnalysisResult
 from sap.spec import Analysis
 
-from ._common import concat_tidy, selected_records
+from ._common import concat_tidy, select_frame
 
 #: length of one time unit in weeks (the unit of the derived ADDUR / ADONSET times)
 UNIT_PER_WEEK = {"weeks": 1.0, "days": 7.0}
@@ -123,7 +123,7 @@ def response_duration(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResul
     """Duration of response among responders (ADDUR); also the Wang 2013 mean duration and the swimmer frame."""
     opts = analysis.options
     scale = UNIT_PER_WEEK[opts.time_unit]
-    recs = _in_unit(selected_records(ctx, analysis, "addur", f"PARAMCD == {opts.response!r}"), scale)
+    recs = _in_unit(select_frame(ctx, analysis), scale)
     result = compute_duration_result(ctx, analysis, recs, include_mean=True)
     if recs.empty:
         return result
@@ -134,7 +134,7 @@ def response_duration(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResul
 def time_to_response(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     """Time from the first infusion to the first response (ADONSET), all subjects."""
     opts = analysis.options
-    recs = selected_records(ctx, analysis, "adonset", f"PARAMCD == {opts.response!r}")
+    recs = select_frame(ctx, analysis)
     return compute_duration_result(ctx, analysis, _in_unit(recs, UNIT_PER_WEEK[opts.time_unit]))
 
 
@@ -158,7 +158,7 @@ def check_tte_records(recs: pd.DataFrame, analysis: Analysis, dataset: str, time
 def time_to_event(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     """Kaplan-Meier analysis of one ADTTE parameter (time ``time_variable``, event = ``censor_variable`` = 0)."""
     opts = analysis.options
-    recs = selected_records(ctx, analysis, "adtte", f"PARAMCD == {opts.paramcd!r}").copy()
+    recs = select_frame(ctx, analysis).copy()
     dataset = (analysis.data.dataset if analysis.data else "adtte").lower()
     check_tte_records(recs, analysis, dataset, opts.time_variable, opts.censor_variable,
                       ctx.plan.data.subject_variable)
