@@ -24,17 +24,17 @@ def derive_exposure(subjects: pd.DataFrame, adex: pd.DataFrame, *, subject: str 
                     dose: Optional[str] = "EXDOSE") -> pd.DataFrame:
     """``subjects`` with ``infusions`` (ADEX records of the subject, 0 without one) and ``cumulative_dose``.
 
-    ``cumulative_dose`` is the sum of ``dose`` over the subject's records (missing doses add 0, as
-    ``pandas.Series.sum``; a subject with records whose doses are all missing gets 0), missing for a subject with
-    no ADEX record or when ``dose`` is None or not a column of ``adex`` (R: ``dplyr::summarise(sum(EXDOSE,
-    na.rm = TRUE))``).
+    ``cumulative_dose`` is the sum of ``dose`` over the subject's records with a dose (missing doses are left
+    out); it is missing for a subject with no ADEX record, a subject whose every record lacks the dose (a dose
+    that was never recorded is not a dose of 0), and when ``dose`` is None or not a column of ``adex``
+    (R: ``sum(EXDOSE, na.rm = TRUE)`` with ``NA`` when every EXDOSE is ``NA``; SAS PROC MEANS SUM).
     """
     ids = subjects[subject]
     n_inf = adex.groupby(subject).size()
     out = subjects.assign(**{INFUSIONS: ids.map(n_inf).fillna(0).astype(int).to_numpy()})
     if dose is None or dose not in adex.columns:
         return out.assign(**{CUMULATIVE_DOSE: float("nan")})
-    total = pd.to_numeric(adex[dose], errors="coerce").groupby(adex[subject]).sum()
+    total = pd.to_numeric(adex[dose], errors="coerce").groupby(adex[subject]).sum(min_count=1)
     return out.assign(**{CUMULATIVE_DOSE: ids.map(total).astype(float).to_numpy()})
 
 

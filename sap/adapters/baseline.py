@@ -167,6 +167,10 @@ def _exposure_exclusions(frame: pd.DataFrame, adex: pd.DataFrame, subj: str, dos
     no_record = int((frame[INFUSIONS] == 0).sum())
     if dose and no_record:
         out.append(Exclusion("no ADEX record (left out of the cumulative dose)", no_record, "subjects"))
+    no_dose = int(((frame[INFUSIONS] > 0) & frame[CUMULATIVE_DOSE].isna()).sum()) if dose else 0
+    if no_dose:
+        out.append(Exclusion("EXDOSE missing on every ADEX record (left out of the cumulative dose)", no_dose,
+                             "subjects"))
     return out
 
 

@@ -165,3 +165,14 @@ def test_derive_exposure_and_infusion_distribution():
     assert counts[("infusions=0", "B")] == (1, 1) and counts[("infusions=3", "A")] == (1, 2)
     assert counts[("infusions=2", "Total")] == (0, 3)
     assert math.isnan(derive_exposure(subjects, adex, dose=None)["cumulative_dose"].iloc[0])
+
+
+def test_cumulative_dose_missing_when_no_dose_was_recorded():
+    """A subject whose infusions all lack EXDOSE has an unknown cumulative dose, not 0 (R: sum(x, na.rm = TRUE) is 0
+    there, so R code must special-case it; SAS PROC MEANS SUM gives missing). wang2013's ADEX has no EXDOSE values:
+    before this fix its table printed a mean cumulative dose of 0.00 for 31 treated subjects."""
+    subjects = pd.DataFrame({"USUBJID": ["s1", "s2"], "group": ["A", "A"]})
+    adex = pd.DataFrame({"USUBJID": ["s1", "s1", "s2"], "EXDOSE": [None, None, 2.5]})
+    out = derive_exposure(subjects, adex)
+    assert out["infusions"].tolist() == [2, 1]
+    assert math.isnan(out["cumulative_dose"].iloc[0]) and out["cumulative_dose"].iloc[1] == 2.5
