@@ -152,7 +152,7 @@ def test_demographics_cells(plan, sc):
         ["Sex", "M", "3 (75.0%)", "3 (100.0%)", "1 (100.0%)", "7 (87.5%)"],
     ]
     assert t.footnotes[:3] == ("SD: standard deviation. Percentages of the column N.",
-                               "1 subjects excluded: no Age (years) value (left out of its statistics).",
+                               "1 subject excluded: no Age (years) value (left out of its statistics).",
                                "HAQDI_BL: not available in the data")
     assert t.stub_columns == ("Characteristic", "Statistic") and t.group_column == "Characteristic"
 
