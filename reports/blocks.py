@@ -23,7 +23,7 @@ BLINDED_LABEL = "BLINDED \u2014 pooled over arms"
 class TablePart:
     """One display table of a captioned table block, with an optional part title."""
 
-    table: object  # sap.bundle.DisplayTable
+    table: DisplayTable
     title: Optional[str] = None
 
 

@@ -1,6 +1,6 @@
-"""Figure builders (matplotlib, Agg backend) for the documented ``figure_data`` frames of a run.
+"""Figure builders (matplotlib, Agg backend) for the documented ``frames`` of a result (:mod:`sap.results`).
 
-Each builder takes the frame(s) named in :mod:`sap.bundle` and returns a matplotlib Figure; nothing is
+Each builder takes the frame(s) named in :mod:`sap.results` and returns a matplotlib Figure; nothing is
 estimated here (curves, CIs and numbers at risk come from the analyses). Colours are the Okabe-Ito
 palette (distinguishable with colour-vision deficiency) with a distinct marker per group, so the figures
 also read in greyscale. Like SAS ODS graphics / R ``ggplot2`` + ``survminer`` layouts (mean +- CI plot,
@@ -25,7 +25,7 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 POOLED = "All subjects (pooled)"
 
-#: figure type of the plan's output catalogue -> figure_data keys the builder needs
+#: figure type of the plan's output catalogue -> result frames the builder needs
 FIGURE_KEYS: dict[str, tuple[str, ...]] = {
     "mean_change": ("lsmeans",),
     "response_rates": ("rates",),
@@ -56,10 +56,10 @@ plt.rcParams.update({
 
 
 def check_figure_frame(frame: pd.DataFrame, key: str) -> None:
-    """Raise ValueError naming the figure_data key and the missing columns."""
+    """Raise ValueError naming the frame key and the missing columns."""
     missing = [c for c in _REQUIRED[key] if c not in frame.columns]
     if missing:
-        raise ValueError(f"figure_data[{key!r}]: missing column(s) {', '.join(missing)}; "
+        raise ValueError(f"frames[{key!r}]: missing column(s) {', '.join(missing)}; "
                          f"has {', '.join(map(str, frame.columns))}")
 
 

@@ -27,9 +27,9 @@ def find_run_value(published, outcomes: Mapping[str, Any]) -> tuple[float | None
     outcome = outcomes.get(published.analysis)
     if outcome is None:
         return None, f"analysis {published.analysis} not in this run"
-    if getattr(outcome, "not_estimable", False):
+    if outcome.not_estimable:
         return None, f"analysis {published.analysis} not estimable"
-    tidy = outcome.tidy
+    tidy = outcome.rows
     if tidy is None or tidy.empty or "statistic" not in tidy.columns:
         return None, f"analysis {published.analysis} has no result rows"
     rows = tidy[tidy["statistic"] == published.statistic]

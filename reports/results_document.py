@@ -4,7 +4,7 @@ Sections follow the CSR (disposition, baseline, exposure, efficacy, safety, dose
 inside a section, outputs keep the catalogue order. Every table carries its catalogue number and title as
 caption, the analysis population, the display tables' column headers (with N per column), their footnotes,
 the catalogue footnote and the analysis notes; each display table is also written to
-``tables/<output id>_<n>.csv``. Figures are drawn from the outcomes' ``figure_data`` and written to
+``tables/<output id>_<n>.csv``. Figures are drawn from the results' ``frames`` and written to
 ``figures/<output id>.png`` (+ .svg). Nothing is computed here.
 """
 from __future__ import annotations
@@ -116,7 +116,6 @@ def table_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets,
             parts.append(TablePart(dt, show_title))
         if not tables:
             missing.append(f"{outcome.title} ({analysis_id}): the analysis produced no display table.")
-        notes += [f"{analysis_id}: {n}" for n in outcome.notes]
     lines = [f"Population: {_output_population(plan, output, outcomes)}. N = number of subjects in the "
              f"population per column."]
     if blinded:
@@ -191,13 +190,13 @@ def figure_output_markdown(plan, output, outcomes, out_dir: Path, assets: Assets
         if outcome.not_estimable:
             problems.append(f"{analysis_id}: not estimable. {not_estimable_reason(outcome)}")
             continue
-        if getattr(outcome, "withheld", None):
+        if outcome.withheld:
             problems.append(f"{analysis_id}: {outcome.withheld}")
             continue
         value_label, time_label = figure_labels(plan, kind, analysis_id)
         try:
-            fig = figs.build_figure(kind, outcome.figure_data, value_label=value_label, time_label=time_label,
-                                    pooled=blinded, level=getattr(outcome, "level", None) or 0.95)
+            fig = figs.build_figure(kind, outcome.frames, value_label=value_label, time_label=time_label,
+                                    pooled=blinded, level=outcome.level or 0.95)
         except KeyError as exc:
             problems.append(f"{analysis_id}: no figure data {exc} for a {kind.replace('_', ' ')} figure.")
             continue

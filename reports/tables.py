@@ -1,6 +1,6 @@
 """Display tables -> HTML (great_tables), Typst (PDF) and CSV, with the same content in each.
 
-A :class:`sap.bundle.DisplayTable` holds string cells whose column headers already carry "N=".
+A :class:`reports.display.DisplayTable` holds string cells whose column headers already carry "N=".
 The HTML is made by great_tables (``GT``: title, stub, row groups, source notes, column labels), which
 escapes every cell; the Typst table is written here (great_tables has no Typst writer), every cell a
 Typst string literal, with a repeated header row so long tables break across pages. Wide tables get a

@@ -113,18 +113,14 @@ def is_primary(plan: Plan, analysis) -> bool:
 
 def _checked(analysis, result):
     """The result with its rows completed to the results contract; a primary analysis must be estimable."""
-    rows = _complete_tidy(result.rows if isinstance(result, AnalysisResult) else result.tidy, analysis)
-    if isinstance(result, AnalysisResult):
-        return replace(result, rows=rows)
-    result.tidy = rows  # an AnalysisOutcome of an adapter not yet moved to the result type
-    return result
+    return replace(result, rows=_complete_tidy(result.rows, analysis))
 
 
 def check_primary_estimable(plan: Plan, results) -> None:
     """Raise UserInputError when an analysis the plan marks as primary could not be estimated."""
     failed = [f"analyses[{a.id}] ({a.method}, primary endpoint {a.endpoint}): not estimable: "
               f"{results[a.id].not_estimable}" for a in plan.analyses
-              if is_primary(plan, a) and getattr(results[a.id], "not_estimable", None) not in (None, False, True)]
+              if is_primary(plan, a) and results[a.id].not_estimable is not None]
     if failed:
         raise UserInputError("primary analysis cannot be estimated on these data: " + "; ".join(failed))
 
@@ -146,8 +142,7 @@ def results_document(bundle: RunBundle) -> dict[str, Any]:
     """The ``results.json`` document: plan, data provenance and every result row."""
     rows: list[dict[str, Any]] = []
     for outcome in bundle.outcomes.values():
-        frame = outcome.rows if isinstance(outcome, AnalysisResult) else outcome.tidy
-        for rec in frame.to_dict(orient="records"):
+        for rec in outcome.rows.to_dict(orient="records"):
             rows.append({k: json_safe(v) for k, v in rec.items()})
     plan = bundle.plan
     return {

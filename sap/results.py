@@ -91,16 +91,6 @@ class AnalysisResult:
         """True when the result has estimates to show (neither not estimable nor withheld)."""
         return self.not_estimable is None and self.withheld is None
 
-    @property
-    def tidy(self) -> pd.DataFrame:
-        """The tidy rows (the name the report layer used before the result type; same frame as ``rows``)."""
-        return self.rows
-
-    @property
-    def figure_data(self) -> Mapping[str, pd.DataFrame]:
-        """The named supporting frames (same mapping as ``frames``)."""
-        return self.frames
-
     def with_rows(self, rows: pd.DataFrame) -> "AnalysisResult":
         return replace(self, rows=rows)
 

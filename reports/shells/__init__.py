@@ -15,9 +15,6 @@ from reports.shells.common import ShellContext, not_produced_table
 
 def display_tables(result, sc: ShellContext) -> list[DisplayTable]:
     """The display tables of one result: its method's shells, or one note table when nothing was produced."""
-    legacy = getattr(result, "tables", None)  # an AnalysisOutcome of an adapter not yet moved to shells
-    if legacy is not None:
-        return list(legacy)
     if not result.produced:
         return [not_produced_table(result, sc)]
     tables: list[DisplayTable] = []

@@ -76,9 +76,6 @@ def not_produced_table(result, sc: ShellContext) -> DisplayTable:
     return DisplayTable(result.title, pd.DataFrame({"Note": [text]}), footnotes=footnotes(result, sc))
 
 
-def not_estimable_reason(outcome) -> str:
-    """Why a result is not shown: its recorded reason (or the notes of an outcome of the old type)."""
-    reason = outcome.not_estimable
-    if isinstance(reason, str) and reason:
-        return reason
-    return "; ".join(outcome.notes) or "no reason recorded"
+def not_estimable_reason(result) -> str:
+    """Why a result is not shown: its recorded reason."""
+    return result.not_estimable or "no reason recorded"

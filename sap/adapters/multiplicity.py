@@ -54,7 +54,7 @@ def select_member_rows(h: Hypothesis, target: Analysis, result) -> pd.DataFrame:
     if reason is not None:
         raise UserInputError(f"{field}: analysis {target.id} has no estimates: {reason}")
     key = PRIMARY_TEST[target.method](target.options)
-    rows = result.tidy
+    rows = result.rows
     for column, value in key.items():
         rows = rows[rows[column] == value] if column in rows.columns else rows.iloc[0:0]
     if h.visit is not None:

@@ -1,6 +1,7 @@
 """Render a hand-built RunBundle of the cg-bm1 plan to HTML and PDF (Pandoc + Typst path) and check the
 documents: captions and catalogue ids in the PDF text, offline HTML, escaping of data text, the SAP's
-SHA-256, the escalation report and the CSV/figure files. Independent of the pipeline."""
+SHA-256, the escalation report and the CSV/figure files. Independent of the pipeline and of the table shells:
+the display tables are hand-built and handed to the documents in place of the shells (``display_tables``)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sap.bundle import AnalysisOutcome, DisplayTable, RunBundle
+from analyses.results import tidy_frame
+from reports.display import DisplayTable
+from sap.bundle import RunBundle
 from sap.results import AnalysisResult
 from sap.spec import load_plan, plan_sha256
 
@@ -21,12 +24,26 @@ XSS_URL = "<img src=http://evil.example/x.png>"
 ARMS = ("CG-BM1 RP2D", "Placebo")
 
 
-def _outcome(plan, analysis_id, tables=(), figure_data=None, tidy=None, notes=(), not_estimable=False):
+#: analysis id -> the hand-built display tables the documents show for it
+TABLES: dict[str, list] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hand_built_tables():
+    """The documents print TABLES instead of calling the table shells (tested in tests/reports/test_shells_*)."""
+    def tables(result, sc):
+        return list(TABLES.get(result.analysis_id, []))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("reports.results_document.display_tables", tables)
+        mp.setattr("reports.escalation_document.display_tables", tables)
+        yield
+
+
+def _outcome(plan, analysis_id, tables=(), figure_data=None, notes=(), not_estimable=None):
     a = plan.analysis(analysis_id)
-    return AnalysisOutcome(analysis_id=a.id, title=a.title, method=a.method, population=a.population,
-                           endpoint=a.endpoint, tidy=tidy if tidy is not None else pd.DataFrame(),
-                           tables=list(tables), figure_data=figure_data or {}, notes=list(notes),
-                           not_estimable=not_estimable)
+    TABLES[a.id] = list(tables)
+    return AnalysisResult(a.id, a.method, a.title, a.population, a.endpoint, tidy_frame([]),
+                          frames=figure_data or {}, notes=tuple(notes), not_estimable=not_estimable)
 
 
 def _table(title, n_rows=3, wide=False):
@@ -64,8 +81,8 @@ def build_bundle(blinded=False):
                                               "ci_lower": [-1.0, -1.8, -2.5, -2.9, -2.8, -0.7, -1.0, -1.2, -1.4, -1.3],
                                               "ci_upper": [0.0, -0.6, -1.1, -1.3, -1.0, 0.3, 0.2, 0.0, 0.0, 0.3]})},
         notes=["Unstructured covariance converged."])
-    outcomes["TNFA-MMRM"] = _outcome(plan, "TNFA-MMRM", not_estimable=True,
-                                     notes=["fewer than 2 subjects with post-baseline values in the placebo arm"])
+    outcomes["TNFA-MMRM"] = _outcome(plan, "TNFA-MMRM",
+                                     not_estimable="fewer than 2 subjects with post-baseline values in the placebo arm")
     rng = np.random.default_rng(1)
     outcomes["ASAS20-RATE"] = _outcome(
         plan, "ASAS20-RATE", [_table("ASAS20 response rate by visit")],
@@ -91,7 +108,9 @@ def build_bundle(blinded=False):
                               "level": ["", "< 10", ">= 10", "Male", "Female"],
                               "estimate": [.4, .35, .45, .38, .5], "ci_lower": [.1, -.05, .02, .05, -.1],
                               "ci_upper": [.62, .65, .72, .63, .8], "n": [40, 22, 18, 30, 10]})
-    outcomes["ASAS20-CMP"].figure_data["subgroups"] = subgroups
+    cmp = outcomes["ASAS20-CMP"]
+    outcomes["ASAS20-CMP"] = AnalysisResult(cmp.analysis_id, cmp.method, cmp.title, cmp.population, cmp.endpoint,
+                                            cmp.rows, notes=cmp.notes, frames={"subgroups": subgroups})
     traj = pd.DataFrame([{"subject": f"S{i:02d}", "group": ARMS[i % 2], "visit": v,
                           "value": 6 - 0.1 * v * (i % 2 == 0) + rng.normal(0, .5)} for i in range(10) for v in [0] + visits])
     outcomes["BASDAI-SUM"] = _outcome(plan, "BASDAI-SUM", [_table("BASDAI by visit")],

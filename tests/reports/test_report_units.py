@@ -3,6 +3,8 @@ check and figure input checks (no rendering of whole documents)."""
 from __future__ import annotations
 
 import pandas as pd
+
+from reports.display import DisplayTable
 import pytest
 
 from reports.text import escape_markdown, raw_block, safe_filename, typst_string, yaml_string
@@ -52,8 +54,6 @@ def test_yaml_string_and_filename():
 
 
 def _dt(frame, **kw):
-    from sap.bundle import DisplayTable
-
     return DisplayTable(title="t", frame=frame, **kw)
 
 
@@ -78,8 +78,8 @@ def test_reproduction_agreement():
     assert (decimals_for(0.1), decimals_for(0.05), decimals_for(1), decimals_for(0.01)) == (1, 2, 0, 2)
     tidy = pd.DataFrame({"analysis_id": ["A", "A", "B"], "statistic": ["mean", "mean", "proportion"],
                          "visit": [12.0, 24.0, 12.0], "estimate": [2.449, 3.0, 0.6], "label": [None, None, None]})
-    outcomes = {"A": SimpleNamespace(tidy=tidy[tidy.analysis_id == "A"], not_estimable=False),
-                "B": SimpleNamespace(tidy=tidy[tidy.analysis_id == "B"], not_estimable=False)}
+    outcomes = {"A": SimpleNamespace(rows=tidy[tidy.analysis_id == "A"], not_estimable=None),
+                "B": SimpleNamespace(rows=tidy[tidy.analysis_id == "B"], not_estimable=None)}
     pv = lambda **k: SimpleNamespace(**{"label": "x", "source": "paper", "visit": 12.0, **k})  # noqa: E731
     plan = SimpleNamespace(published=(pv(value=2.4, precision=0.1, analysis="A", statistic="mean"),
                                       pv(value=2.5, precision=0.1, analysis="A", statistic="mean"),
@@ -113,7 +113,7 @@ def test_check_html_offline_flags_external_references(tmp_path):
 def test_figure_frame_missing_column_is_named():
     from reports.figures import plot_mean_change
 
-    with pytest.raises(ValueError, match=r"figure_data\['lsmeans'\]: missing column\(s\) ci_lower, ci_upper"):
+    with pytest.raises(ValueError, match=r"frames\['lsmeans'\]: missing column\(s\) ci_lower, ci_upper"):
         plot_mean_change(pd.DataFrame({"visit": [1], "estimate": [0.1]}), ylabel="y")
 
 

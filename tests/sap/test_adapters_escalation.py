@@ -55,12 +55,12 @@ def context(p, cohorts, *, extra_subjects=()):
 
 def decisions(result):
     """(dose, subjects at dose, DLTs at dose, decision) per cohort, from the result rows."""
-    rows = result.tidy[result.tidy["cohort"].notna()]
+    rows = result.rows[result.rows["cohort"].notna()]
     return [(g, int(n), int(x), d) for g, n, x, d in zip(rows["group"], rows["n"], rows["estimate"], rows["label"])]
 
 
 def final_row(result):
-    return result.tidy[result.tidy["cohort"].isna()].iloc[-1]
+    return result.rows[result.rows["cohort"].isna()].iloc[-1]
 
 
 # --------------------------------------------------------------------------- one rule model, from the plan
@@ -99,7 +99,7 @@ def test_plan_cohort_of_four_expansion_of_two():
     res = dose_escalation(ctx, p.analysis("ESC"))
     assert decisions(res) == [(L1, 4, 0, "escalate"), (L2, 4, 1, "expand"), (L2, 6, 1, "escalate"),
                               (L3, 4, 2, "stop")]
-    assert list(res.tidy["rule"].iloc[:2]) == ["0/4 DLT: escalate to the next dose", "1/4 DLT: expand the dose to 6"]
+    assert list(res.rows["rule"].iloc[:2]) == ["0/4 DLT: escalate to the next dose", "1/4 DLT: expand the dose to 6"]
     last = final_row(res)
     assert last["group"] == L2 and last["n"] == 6
     assert last["label"] == f"recommendation: stop; MTD status: declared; RP2D: {L2}"

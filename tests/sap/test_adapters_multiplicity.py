@@ -13,7 +13,6 @@ import pytest
 
 from analyses.results import tidy_frame
 from sap.adapters.multiplicity import multiplicity
-from sap.bundle import AnalysisOutcome
 from sap.context import AnalysisContext, assign_arms
 from sap.errors import UserInputError
 from sap.results import AnalysisResult, not_estimable_result
@@ -95,16 +94,6 @@ def test_holm_one_hypothesis_per_arm():
     assert list(res.rows["hypothesis"]) == [f"{label}: {g} vs {ref}" for g in exp]
     assert list(res.rows["p_value"]) == pytest.approx([0.48, 0.019], abs=1e-15)
     assert list(res.rows["rejected"]) == [False, True]
-
-
-def test_old_type_member_outcome_is_read_through_tidy():
-    """A member family not yet moved to the result type (AnalysisOutcome) is read through ``.tidy``."""
-    results = cg_results()
-    a = CG.analysis("ASAS20-CMP")
-    results["ASAS20-CMP"] = AnalysisOutcome(a.id, a.title, a.method, a.population, a.endpoint,
-                                            tidy_frame(response_rows(0.04)))
-    res = multiplicity(context(CG, ["CG-BM1 RP2D", "Placebo"]), CG.analysis("MULT"), results)
-    assert res.rows["raw_p_value"].iloc[0] == 0.04
 
 
 def _plan_with_member(analysis_id, visit=12.0):

@@ -40,7 +40,7 @@ def _row(tidy: pd.DataFrame, statistic: str, visit=None, imputation=None) -> pd.
 
 
 def test_asas20_week4_24_of_31(bundle):
-    tidy = bundle.outcomes["ASAS20-RATE"].tidy
+    tidy = bundle.outcomes["ASAS20-RATE"].rows
     for imp in ("nri", "observed_case"):  # no dropout: both coincide, as the plan notes
         count = _row(tidy, "count", 4, imp)
         assert count["estimate"] == 24 and count["n"] == 31
@@ -49,13 +49,13 @@ def test_asas20_week4_24_of_31(bundle):
 
 
 def test_mean_response_duration_7_1_weeks(bundle):
-    est = _row(bundle.outcomes["DUR-ASAS20"].tidy, "mean_duration")["estimate"]
+    est = _row(bundle.outcomes["DUR-ASAS20"].rows, "mean_duration")["estimate"]
     assert round_half_away(est) == 7.1, est
 
 
 @pytest.mark.parametrize("visit,mean,sd", [(0, 3.6, 0.6), (4, 2.4, 0.5), (20, 3.2, 0.8)])
 def test_asdas_crp_mean_sd(bundle, visit, mean, sd):
-    tidy = bundle.outcomes["ASDAS-SUM"].tidy
+    tidy = bundle.outcomes["ASDAS-SUM"].rows
     m, s = _row(tidy, "mean", visit), _row(tidy, "sd", visit)
     assert m["n"] == 31 and s["n"] == 31
     assert round_half_away(m["estimate"]) == mean, m["estimate"]
@@ -125,8 +125,8 @@ def test_frozen_selection_statistics_agree_with_pipeline(bundle):
     for k in ("adqs", "adlb"):
         data[k]["ADT"] = pd.to_datetime(data[k]["ADT"])
     s = summarize_statistics(compute_subject_statistics(load_plan("wang2013"), data))
-    tidy = bundle.outcomes["ASDAS-SUM"].tidy
+    tidy = bundle.outcomes["ASDAS-SUM"].rows
     assert s["asdas_sd_20"] == pytest.approx(_row(tidy, "sd", 20)["estimate"], abs=1e-9)
-    assert s["duration"] == pytest.approx(_row(bundle.outcomes["DUR-ASAS20"].tidy, "mean_duration")["estimate"],
+    assert s["duration"] == pytest.approx(_row(bundle.outcomes["DUR-ASAS20"].rows, "mean_duration")["estimate"],
                                           abs=1e-9)
     assert s["asas20_w4"] == 24

@@ -25,7 +25,7 @@ def bundle(cdiscpilot_dir):
 
 
 def _rows(bundle, analysis_id: str, statistic: str) -> pd.DataFrame:
-    t = bundle.outcomes[analysis_id].tidy
+    t = bundle.outcomes[analysis_id].rows
     return t[t["statistic"] == statistic]
 
 
@@ -46,7 +46,7 @@ def test_table_14_3_01_ancova(bundle):
 
 
 def test_figure_14_1_numbers_at_risk_and_medians(bundle):
-    at_risk = bundle.outcomes["TTDE-KM"].figure_data["at_risk"]
+    at_risk = bundle.outcomes["TTDE-KM"].frames["at_risk"]
     expected = {PBO: [86, 75, 65, 59, 50, 47, 45, 42, 40, 35, 0],
                 LOW: [84, 58, 31, 20, 14, 12, 8, 6, 6, 5, 0],
                 HIGH: [84, 48, 31, 14, 7, 4, 4, 4, 4, 3, 0]}
@@ -60,7 +60,7 @@ def test_figure_14_1_numbers_at_risk_and_medians(bundle):
 
 
 def test_table_14_5_01_teae_incidence(bundle):
-    t = bundle.outcomes["AE-OVW"].tidy
+    t = bundle.outcomes["AE-OVW"].rows
     any_teae = t[(t["statistic"] == "count") & t["label"].astype(str).str.contains("any", case=False)
                  & t["group"].isin([PBO, LOW, HIGH])]
     by_group = any_teae.drop_duplicates("group").set_index("group")["estimate"]
@@ -68,6 +68,6 @@ def test_table_14_5_01_teae_incidence(bundle):
 
 
 def test_every_subject_is_accounted_for_in_disposition(bundle):
-    t = bundle.outcomes["DISP"].tidy
+    t = bundle.outcomes["DISP"].rows
     enrolled = t[(t["label"] == "Enrolled") & (t["group"] == "Total")]["estimate"].iloc[0]
     assert enrolled == 254
