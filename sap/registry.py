@@ -5,7 +5,9 @@ An entry (:class:`MethodEntry`) states, for one method:
 - its options model, parsed once when the plan is loaded and kept in the frozen plan (``Analysis.options``);
 - how it selects its analysis frame (:class:`Selection`: default dataset, parameter and visit restriction);
 - the function that computes it (``run``: ``"module:function"``, a function ``(ctx, analysis) -> AnalysisResult``
-  that calls the pure statistics in ``analyses/``);
+  that calls the pure statistics in ``analyses/``; a method whose frame is "records by group and visit" uses the
+  generic adapter ``sap.adapters.by_visit:summarize_by_visit`` and names its ``analyses/`` function in
+  ``compute``);
 - the table shell(s) that display its result (``shells``: ``"module:function"`` in ``reports/shells/``) and the
   figure kinds of the output catalogue that can draw it;
 - the sentence the SAP document prints for it (``sentence``: options -> text, every option written out).
@@ -175,9 +177,17 @@ class MethodEntry:
     #: runs after every other analysis and receives their results (multiplicity)
     after_all: bool = False
     references: str = ""
+    #: the pure function in ``analyses/`` a generic adapter calls (``"analyses.module:function"``; see
+    #: :mod:`sap.adapters.by_visit`); empty when the adapter calls ``analyses/`` itself
+    compute: str = ""
 
     def run_function(self) -> Callable:
         return resolve(self.run)
+
+    def compute_function(self) -> Callable:
+        if not self.compute:
+            raise ValueError(f"method {self.name}: the registry entry names no compute function")
+        return resolve(self.compute)
 
     def shell_functions(self) -> tuple[Callable, ...]:
         return tuple(resolve(s) for s in self.shells)
