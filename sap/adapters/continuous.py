@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analyses.descriptive import compute_descriptive
 from analyses.results import tidy_frame
 from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import Analysis
 
-from ._common import describe, endpoint_visits, select_frame
+from ._common import endpoint_visits, select_frame
 
 VALUE_LABEL = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "Percent change from baseline"}
 
@@ -48,7 +49,7 @@ def continuous_summary(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResu
         values = pd.to_numeric(at[col], errors="coerce")
         missing[col] = missing.get(col, 0) + int(values[at["ARMLABEL"].isin(counts)].isna().sum())
         for g in counts:
-            d = describe(values[at["ARMLABEL"] == g])
+            d = compute_descriptive(values[at["ARMLABEL"] == g])
             base = dict(group=g, visit=float(v), n=d["n"], label=f"{ep.label}{unit}: {what}", value=col)
             rows.append(dict(base, statistic="mean", estimate=d["mean"], se=d["se"]))
             rows += [dict(base, statistic=s, estimate=d[s]) for s in ("sd", "median", "min", "max")]
