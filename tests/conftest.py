@@ -1,11 +1,14 @@
 """Shared test fixtures: location of ../shared (outside references and real data)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT / "tests") not in sys.path:  # tests/shared_helpers.py (importlib import mode)
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
 SHARED_DIR = REPO_ROOT.parent / "shared"
 REFERENCE_DIR = SHARED_DIR / "reference"
 CDISCPILOT_DIR = SHARED_DIR / "data" / "cdiscpilot01"

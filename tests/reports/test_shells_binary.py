@@ -9,26 +9,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analyses.results import tidy_frame
 from reports.shells import display_tables
 from reports.shells.binary import comparison_table, rate_table
 from reports.shells.common import ShellContext
 from reports.shells.continuous import summary_table
 from sap.results import AnalysisResult, Exclusion, withheld_result
 from sap.spec import load_plan
+from shared_helpers import render_tables as _render, result_of as _result  # noqa: E402
 
 MSC, ETN = "MSC 1.0x10^6 cells/kg", "Etanercept"
 RP2D, PBO = "CG-BM1 (RP2D)", "Placebo"
 
 
-def _result(plan, analysis_id: str, rows: list[dict], **kw) -> AnalysisResult:
-    a = plan.analysis(analysis_id)
-    return AnalysisResult(a.id, a.method, a.title, a.population, a.endpoint, tidy_frame(rows), **kw)
 
 
-def _render(tables) -> list[dict]:
-    return [{"title": t.title, "columns": list(t.frame.columns), "cells": t.frame.fillna("").values.tolist(),
-             "footnotes": list(t.footnotes)} for t in tables]
 
 
 # --------------------------------------------------------------------------- rates

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 
-from analyses.results import tidy_frame
 from reports.shells import display_tables
 from reports.shells.common import ShellContext
 from reports.shells.duration import duration_table
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import load_plan
+from shared_helpers import render_tables as _render, result_of as _result  # noqa: E402
 
 RP2D, PBO = "CG-BM1 (RP2D)", "Placebo"
 LOW, HIGH = "Xanomeline Low Dose", "Xanomeline High Dose"
@@ -25,14 +24,8 @@ NAN = math.nan
 COX_REASON = "Cox fit did not converge after 17 iterations"
 
 
-def _result(plan, analysis_id: str, rows: list[dict], **kw) -> AnalysisResult:
-    a = plan.analysis(analysis_id)
-    return AnalysisResult(a.id, a.method, a.title, a.population, a.endpoint, tidy_frame(rows), **kw)
 
 
-def _render(tables) -> list[dict]:
-    return [{"title": t.title, "columns": list(t.frame.columns), "cells": t.frame.fillna("").values.tolist(),
-             "footnotes": list(t.footnotes)} for t in tables]
 
 
 def _group_rows(group, n, events, median, q1, q3, rates, rmst=None, mean=None, level=0.95) -> list[dict]:

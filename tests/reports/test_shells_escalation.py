@@ -15,6 +15,7 @@ from reports.shells.common import ShellContext
 from reports.shells.escalation import cohort_history_table, decision_table, oc_table, render_rule_outcome
 from sap.results import AnalysisResult
 from sap.spec import load_plan
+from shared_helpers import render_tables  # noqa: E402
 
 PLAN = load_plan("cg-bm1")
 L1, L2, L3 = (PLAN.design.arm(a).label for a in ("DL1", "DL2", "DL3"))
@@ -31,8 +32,7 @@ def sc():
 
 
 def _render(tables) -> list[dict]:
-    return [{"title": t.title, "columns": list(t.frame.columns), "cells": t.frame.values.tolist(),
-             "footnotes": list(t.footnotes)} for t in tables]
+    return render_tables(tables, fill_missing=False)
 
 
 def esc_result(level=None, **extra) -> AnalysisResult:

@@ -15,6 +15,7 @@ from reports.shells.common import ShellContext
 from reports.shells.mixed import ancova_table, mmrm_table
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import load_plan
+from shared_helpers import result_of as _result  # noqa: E402
 
 MSC, ETN = "MSC 1.0x10^6 cells/kg", "Etanercept"
 PBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
@@ -33,9 +34,6 @@ def cdisc():
     return load_plan("cdiscpilot01")
 
 
-def _result(plan, analysis_id: str, rows: list[dict], **kw) -> AnalysisResult:
-    a = plan.analysis(analysis_id)
-    return AnalysisResult(a.id, a.method, a.title, a.population, a.endpoint, tidy_frame(rows), **kw)
 
 
 def _render(tables) -> list[dict]:

@@ -13,6 +13,7 @@ from reports.shells.common import ShellContext
 from reports.shells.multiplicity import multiplicity_table
 from sap.results import AnalysisResult, withheld_result
 from sap.spec import load_plan
+from shared_helpers import render_tables  # noqa: E402
 
 PLAN = load_plan("cg-bm1")
 LABELS = [h.label for h in PLAN.multiplicity.family]
@@ -24,8 +25,7 @@ def sc():
 
 
 def _render(tables) -> list[dict]:
-    return [{"title": t.title, "columns": list(t.frame.columns), "cells": t.frame.values.tolist(),
-             "footnotes": list(t.footnotes)} for t in tables]
+    return render_tables(tables, fill_missing=False)
 
 
 def mult_result(raw=(0.0824, 0.1353, 0.0882, 0.0614), adjusted=(0.0824, 0.1353, 0.1353, 0.1353),

@@ -17,6 +17,7 @@ from sap.adapters.continuous import continuous_summary, endpoint_records
 from sap.context import AnalysisContext, assign_arms
 from sap.results import AnalysisResult
 from sap.spec import load_plan, plan_from_mapping
+from shared_helpers import one_row as _row  # noqa: E402
 
 MSC, ETN = "MSC 1.0x10^6 cells/kg", "Etanercept"
 
@@ -71,13 +72,6 @@ def _ctx(level: float = 0.95, blinded: bool = False) -> AnalysisContext:
                            adsl=adsl, blinded=blinded)
 
 
-def _row(rows: pd.DataFrame, **match) -> pd.Series:
-    mask = pd.Series(True, index=rows.index)
-    for k, v in match.items():
-        mask &= rows[k] == v
-    found = rows[mask]
-    assert len(found) == 1, (match, len(found))
-    return found.iloc[0]
 
 
 def _clopper_pearson_2_of_3(level: float) -> tuple[float, float]:

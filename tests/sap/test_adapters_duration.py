@@ -23,6 +23,7 @@ from sap.context import AnalysisContext, assign_arms
 from sap.errors import UserInputError
 from sap.results import AnalysisResult
 from sap.spec import load_plan, plan_from_mapping
+from shared_helpers import one_row as _row  # noqa: E402
 
 RP2D, PBO = "CG-BM1 (RP2D)", "Placebo"
 
@@ -68,13 +69,6 @@ def _ctx(addur=None, adtte=ADTTE, time_unit=None, blinded=False) -> AnalysisCont
                            blinded=blinded)
 
 
-def _row(rows: pd.DataFrame, **match) -> pd.Series:
-    mask = pd.Series(True, index=rows.index)
-    for k, v in match.items():
-        mask &= rows[k] == v
-    found = rows[mask]
-    assert len(found) == 1, (match, len(found))
-    return found.iloc[0]
 
 
 def _logrank(group: list[tuple[float, int]], comparator: list[tuple[float, int]]) -> float:
