@@ -31,6 +31,14 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _analysis_data(analysis) -> str:
+    """The analysis' data: the plan's ``data`` block when it gives one, else the method table's selection."""
+    if analysis.data is not None:
+        where = f" where {analysis.data.where}" if analysis.data.where else ""
+        return f"{analysis.data.dataset}{where}"
+    return method_entry(analysis.method).selection.text()
+
+
 def _method_description(method: str) -> str:
     return method_entry(method).description
 
@@ -161,6 +169,7 @@ def analyses_section(plan) -> str:
         rows.append({"Analysis": a.id, "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
                      "Method": f"{a.method}: {_method_description(a.method)}".rstrip(": "),
                      "Endpoint": a.endpoint or "", "Population": a.population, "Phase": a.phase or "",
+                     "Analysis data": _analysis_data(a),
                      "Model and options": method_sentence(a.method, a.options)})
     out = [heading(1, "Statistical analysis methods", anchor="sap-analyses"),
            paragraph("Every analysis names a registered method; its options are parsed when the plan is "
