@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from reports.format import ci_header  # noqa: E402
+from reports.format import ci_header, fmt_estimate_ci  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -221,7 +221,7 @@ def plot_forest(subgroups: pd.DataFrame, *, xlabel: str, level: float = 0.95) ->
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="0.92")
-    right = [f"{e:.2f} ({a:.2f}, {b:.2f})" + (f"  n={int(k)}" if "n" in d.columns and pd.notna(k) else "")
+    right = [fmt_estimate_ci(e, a, b, 2) + (f"  n={int(k)}" if "n" in d.columns and pd.notna(k) else "")
              for e, a, b, k in zip(est, lo, hi, d["n"] if "n" in d.columns else [None] * n)]
     for yy, text in zip(y, right):
         ax.annotate(text, xy=(1.02, yy), xycoords=("axes fraction", "data"), va="center", fontsize=8.5)
