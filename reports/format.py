@@ -1,8 +1,8 @@
 """The one number formatter of the package: every estimate, count, percentage, interval and p-value printed in
 a table goes through here, so one report never prints the same statistic two ways.
 
-Conventions (pharmaverse tern / CSR practice): counts with percentages as ``n (x.x%)`` (``0`` alone when n is
-0); intervals as ``(lower, upper)`` with ``NE`` for a limit that is not estimable; p-values to 3 decimals with
+Conventions (pharmaverse tern / CSR practice): counts with percentages of the column N as ``n (x.x%)`` (``0``
+alone when n is 0); responders of the subjects evaluated as ``x/n (x.x%)``; intervals as ``(lower, upper)`` with ``NE`` for a limit that is not estimable; p-values to 3 decimals with
 ``<0.001``; confidence-interval headers written from the result's level (``90% CI``), never assumed.
 """
 from __future__ import annotations
@@ -41,6 +41,12 @@ def fmt_n_pct(n, denom, digits: int = 1) -> str:
     if _missing(denom) or not denom:
         return f"{n}"
     return f"{n} ({100.0 * n / float(denom):.{digits}f}%)"
+
+
+def fmt_x_of_n_pct(x, n, digits: int = 1) -> str:
+    """Responders of the subjects evaluated: 'x/n (x.x%)'; 'x/0' when nobody was evaluated."""
+    x, n = int(x), int(n)
+    return f"{x}/{n} ({100.0 * x / n:.{digits}f}%)" if n else f"{x}/{n}"
 
 
 def fmt_ci(lower, upper, digits: int = 3) -> str:

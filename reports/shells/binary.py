@@ -1,7 +1,7 @@
 """Table shells of binary endpoints: response rates and between-arm comparisons (pharmaverse RSPT01 layout).
 
 One table per imputation of the plan (non-responder imputation, observed cases), rows by visit. Cells:
-responders ``n (x.x%) / subjects evaluated`` (:func:`reports.format.fmt_n_pct`), proportions and differences in
+responders ``x/n (x.x%)`` of the subjects evaluated (:func:`reports.format.fmt_x_of_n_pct`), proportions and differences in
 percent with their interval ``(lower, upper)``; CI headers and footnotes are written from ``result.level``.
 Results come from :mod:`sap.adapters.binary`; exclusions are matched to their imputation's table by the
 imputation label their reason starts with.
@@ -13,7 +13,7 @@ from dataclasses import replace
 import pandas as pd
 
 from reports.display import DisplayTable
-from reports.format import ci_header, fmt_ci, fmt_estimate_ci, fmt_n_pct, fmt_p, level_percent
+from reports.format import ci_header, fmt_ci, fmt_estimate_ci, fmt_p, fmt_x_of_n_pct, level_percent
 from reports.shells.common import ShellContext, footnotes, group_headers
 from sap.vocabulary import CI_LABELS, IMPUTATION_LABELS
 
@@ -25,8 +25,8 @@ NRI_NOTE = ("Missing responses and visits after rescue therapy or discontinuatio
 
 
 def render_responders(x, n) -> str:
-    """Responders of the subjects evaluated: 'n (x.x%) / N evaluated' ('0 / 12' when none responded)."""
-    return f"{fmt_n_pct(x, n)} / {int(n)}"
+    """Responders of the subjects evaluated: 'x/n (x.x%)'."""
+    return fmt_x_of_n_pct(x, n)
 
 
 def _imputation_rows(result, imputation: str) -> pd.DataFrame:
@@ -83,7 +83,7 @@ def rate_table(result, sc: ShellContext) -> list[DisplayTable]:
     for imputation in opts.imputation:
         rows = _imputation_rows(result, imputation)
         method = _method(rows, "proportion", opts.ci_method)
-        notes = [f"{IMPUTATION_LABELS[imputation]}. Responders n (%) / subjects evaluated at the visit, and "
+        notes = [f"{IMPUTATION_LABELS[imputation]}. Responders/n (%) of the subjects evaluated at the visit, and "
                  f"{ci_header(result.level)} (%) by the {CI_LABELS.get(method, method)} method.",
                  f"{ep.label}: {ep.formula}" if ep.formula else ep.label]
         if imputation == "nri":

@@ -55,16 +55,16 @@ def test_rate_table_cells(sc_msc):
     assert nri.title == "ASAS20 response rate (non-responder imputation)"
     assert list(nri.frame.columns) == ["Visit", f"{MSC} (N=3)", f"{ETN} (N=3)"]
     assert nri.frame.values.tolist() == [
-        ["Week 12", "2 (66.7%) / 3 (9.4, 99.2)", "0 / 3 (0.0, 70.8)"],
-        ["Week 48", "3 (100.0%) / 3 (29.2, 100.0)", ""],  # no row: not shown
+        ["Week 12", "2/3 (66.7%) (9.4, 99.2)", "0/3 (0.0%) (0.0, 70.8)"],
+        ["Week 48", "3/3 (100.0%) (29.2, 100.0)", ""],  # no row: not shown
     ]
-    assert oc.frame.values.tolist() == [["Week 12", "2 (100.0%) / 2 (15.8, 100.0)", ""]]
+    assert oc.frame.values.tolist() == [["Week 12", "2/2 (100.0%) (15.8, 100.0)", ""]]
     assert nri.stub_columns == ("Visit",)
 
 
 def test_rate_table_footnotes_carry_each_imputations_exclusions(sc_msc):
     nri, oc = rate_table(_rate_result(), sc_msc)
-    assert nri.footnotes[0] == ("Non-responder imputation. Responders n (%) / subjects evaluated at the visit, "
+    assert nri.footnotes[0] == ("Non-responder imputation. Responders/n (%) of the subjects evaluated at the visit, "
                                 "and 95% CI (%) by the Clopper-Pearson exact method.")
     assert not [f for f in nri.footnotes if "excluded" in f]
     assert "4 subject-visits excluded: Observed cases: no evaluable response at the visit." in oc.footnotes
@@ -121,7 +121,7 @@ def test_comparison_table_cells(sc_cg):
         "Odds ratio (95% CI)", "Fisher p", "CMH p"]
     # the stratum-adjusted (logistic) odds ratio is shown when present, not the crude one
     assert nri.frame.values.tolist() == [[
-        "Week 12", f"{RP2D} vs {PBO}", "8 (42.1%) / 19", "3 (15.0%) / 20", "27.1 (-1.2, 50.8)", "(-1.6, 52.6)",
+        "Week 12", f"{RP2D} vs {PBO}", "8/19 (42.1%)", "3/20 (15.0%)", "27.1 (-1.2, 50.8)", "(-1.6, 52.6)",
         "27.4 (0.2, 54.6)", "4.25 (0.91, 19.80)", "0.082", "<0.001"]]
     assert oc.frame.empty  # no observed-case rows in this result
     assert nri.footnotes[0] == ("Non-responder imputation. Difference = CG-BM1 (RP2D) minus Placebo; "
