@@ -9,11 +9,12 @@ from analyses.escalation import ThreePlusThreeRule, cohorts_from_frame, run_thre
 from sap.data.contract import check_contract
 from sap.data.defaults import default_requirements_for_contract
 from sap.data.requirements import VisitSchedule
-from sap.spec import load_plan
+from sap.spec import available_plans, load_plan
 from synthetic_data import generate
 from synthetic_data.catalog import CATALOG, required_parameters
 
-PLANS = ["cg-bm1", "wang2013", "ucmsc-as", "msc-etanercept", "ucmsc-ra"]
+#: every shipped plan the generator makes data for (the plan names generator settings under data.synthetic)
+PLANS = [p for p in available_plans() if load_plan(p).data.synthetic is not None]
 SEEDS = [1, 7, 2024]
 
 
