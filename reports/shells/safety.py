@@ -171,26 +171,40 @@ def lab_shift_table(result, sc: ShellContext) -> list[DisplayTable]:
 
 
 def _change_cell(stats: pd.Series, n) -> str:
+    """'n; mean (SD); median; min, max'; '0' when no subject has a value; an SD that is not estimable (n = 1) is NE."""
+    if not n or pd.isna(n):
+        return "0"
     def num(name):
         return fmt_num(stats.get(name), 2)
-    return f"{fmt_int(n)}; {num('mean')} ({num('sd')}); {num('median')}; {num('min')}, {num('max')}"
+    return f"{fmt_int(n)}; {num('mean')} ({num('sd') or 'NE'}); {num('median')}; {num('min')}, {num('max')}"
 
 
-def _change_frame(rows: pd.DataFrame, result) -> pd.DataFrame:
-    """(visit, AVAL/CHG) x group of 'n; mean (SD); median; min, max'."""
+VALUE_LABELS = {"AVAL": "Value", "CHG": "Change from baseline"}
+
+
+def _column_header(result, group: str) -> str:
+    """'Placebo (N=20)'; the pooled Total column carries the N of all groups."""
+    n = result.group_n.get(group, sum(result.group_n.values()) if group == "Total" and result.group_n else None)
+    return group_header(group, n)
+
+
+def _change_frame(rows: pd.DataFrame, result, sc: ShellContext) -> pd.DataFrame:
+    """(Visit, AVAL/CHG) x group of 'n; mean (SD); median; min, max'."""
     groups = _groups(result)
+    headers = [_column_header(result, g) for g in groups]
     records = []
     for (visit, variable), block in rows.groupby(["visit", "label"], sort=True):
-        rec = {"visit": fmt_num(visit, 1), "variable": str(variable)}
-        for g in groups:
+        rec = {"Visit": sc.visit_label(visit), "Statistic": VALUE_LABELS.get(str(variable), str(variable))}
+        for g, head in zip(groups, headers):
             cell = block[block["group"] == g]
-            rec[g] = _change_cell(cell.set_index("statistic")["estimate"], cell["n"].iloc[0]) if len(cell) else ""
+            rec[head] = _change_cell(cell.set_index("statistic")["estimate"], cell["n"].iloc[0]) if len(cell) else ""
         records.append(rec)
-    return pd.DataFrame(records, columns=["visit", "variable", *groups])
+    return pd.DataFrame(records, columns=["Visit", "Statistic", *headers])
 
 
 def lab_change_table(result, sc: ShellContext) -> list[DisplayTable]:
     """One table per laboratory parameter: value and change from baseline by visit and group."""
     notes = footnotes(result, sc, CHANGE_NOTE)
-    return [DisplayTable(f"{result.title}: {p}", _change_frame(result.rows[result.rows["parameter"] == p], result),
-                         footnotes=notes, stub_columns=("visit",)) for p in _parameters(result)]
+    return [DisplayTable(f"{result.title}: {p}", _change_frame(result.rows[result.rows["parameter"] == p], result, sc),
+                         footnotes=notes, stub_columns=("Visit", "Statistic"), group_column="Visit")
+            for p in _parameters(result)]

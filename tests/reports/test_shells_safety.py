@@ -298,13 +298,16 @@ def _change(plan) -> AnalysisResult:
 def test_lab_change_cells(plan, sc):
     (table,) = lab_change_table(_change(plan), sc)
     assert table.title == "Laboratory values and change from baseline: ALT"
-    assert list(table.frame.columns) == ["visit", "variable", G, P, T]   # group names without N, as before
+    n = dict(_change(plan).group_n)
+    # plan visit labels, value labels, and column N (Total = all groups) as in every other table
+    assert list(table.frame.columns) == ["Visit", "Statistic", f"{G} (N={n[G]})", f"{P} (N={n[P]})",
+                                         f"{T} (N={sum(n.values())})"]
     cells = {(r[0], r[1]): r[2:] for r in table.frame.values.tolist()}
-    assert list(cells) == [("0.0", "AVAL"), ("1.0", "AVAL"), ("1.0", "CHG")]
-    assert cells[("0.0", "AVAL")][0] == "4; 25.00 (5.50); 24.00; 19.00, 33.00"
-    assert cells[("1.0", "AVAL")][1] == "1; 21.00 (); 21.00; 21.00, 21.00"
-    assert cells[("1.0", "CHG")] == ["3; 4.67 (8.08); 5.00; -3.00, 12.00", "0;  (); ; , ",
-                                     "3; 4.67 (8.08); 5.00; -3.00, 12.00"]
+    assert list(cells) == [("Baseline", "Value"), ("Week 1", "Value"), ("Week 1", "Change from baseline")]
+    assert cells[("Baseline", "Value")][0] == "4; 25.00 (5.50); 24.00; 19.00, 33.00"
+    assert cells[("Week 1", "Value")][1] == "1; 21.00 (NE); 21.00; 21.00, 21.00"   # SD of one value: NE
+    assert cells[("Week 1", "Change from baseline")] == ["3; 4.67 (8.08); 5.00; -3.00, 12.00", "0",
+                                                         "3; 4.67 (8.08); 5.00; -3.00, 12.00"]
     assert table.footnotes[0].startswith("n, mean (SD), median, min-max")
 
 
