@@ -44,7 +44,7 @@ def write_sources(bundle, out_dir: Path) -> tuple[list[Path], list[Path]]:
         subtitle=f"Plan {plan.id} version {plan.version}", body=body))]
     docs.append(write_text(out_dir / "sap.qmd", _compose(
         bundle, doc="sap", title=f"Statistical analysis plan: {plan.short_title}",
-        subtitle=f"Plan {plan.id} version {plan.version}", body=build_sap_body(plan, bundle.plan_sha256))))
+        subtitle=f"Plan {plan.id} version {plan.version}", body=build_sap_body(plan, bundle.plan_sha256, power_checks=bundle.power_checks))))
     if any(p.kind == "dose_escalation" for p in plan.design.phases):
         docs.append(write_text(out_dir / "escalation.qmd", _compose(
             bundle, doc="escalation", title=f"{plan.short_title}: dose-escalation report",

@@ -57,7 +57,7 @@ def identification(plan, sha256: str) -> str:
     return "\n".join(out)
 
 
-def design_section(plan) -> str:
+def design_section(plan, power_checks=()) -> str:
     d = plan.design
     out = [heading(1, "Study design", anchor="sap-design"), paragraph(d.summary)]
     if d.background_therapy:
@@ -77,6 +77,8 @@ def design_section(plan) -> str:
         out.append(heading(2, p.label, anchor=f"sap-phase-{p.id}"))
         if p.sample_size_rationale:
             out.append(labelled("Sample size", p.sample_size_rationale))
+        for check in (c for c in power_checks if c.phase == p.id):
+            out.append(labelled("Power (computed from the plan's assumptions)", check.text()))
         out.append(labelled("Blinding", p.blinding))
         if p.escalation:
             e = p.escalation
@@ -227,13 +229,14 @@ def catalogue_section(plan) -> str:
         frame, "catalogue", "Output catalogue", stub=("Number",))
 
 
-def build_sap_body(plan, sha256: str) -> str:
+def build_sap_body(plan, sha256: str, *, power_checks=()) -> str:
     """Markdown body of sap.qmd."""
     objectives = pd.DataFrame([{"Objective": o.id, "Level": o.level, "Text": o.text} for o in plan.objectives])
     parts = [identification(plan, sha256),
              heading(1, "Objectives", anchor="sap-objectives") + "\n"
              + _table(objectives, "objectives", "Objectives", stub=("Objective",)),
-             design_section(plan), schedule_section(plan), populations_section(plan), endpoints_section(plan),
+             design_section(plan, power_checks), schedule_section(plan), populations_section(plan),
+             endpoints_section(plan),
              estimands_section(plan), derivations_section(plan), analyses_section(plan),
              missing_multiplicity_section(plan), notes_section(plan), catalogue_section(plan)]
     return "\n".join(parts)

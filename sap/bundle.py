@@ -28,3 +28,5 @@ class RunBundle:
     data_notes: list[str] = field(default_factory=list)
     #: the data source as footnotes print it (e.g. the frozen data folder and generator seed)
     data_source: str = ""
+    #: the computed power of each phase's sample-size assumptions (sap.sample_size.PowerCheck)
+    power_checks: tuple = ()

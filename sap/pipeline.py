@@ -23,6 +23,7 @@ from sap.bundle import RunBundle
 from sap.registry import method_entry
 from sap.requirements import requirements_for_plan
 from sap.results import AnalysisResult
+from sap.sample_size import check_plan_power
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
 from sap.data import check_contract, read_data_folder, sha256_file
@@ -159,6 +160,7 @@ def results_document(bundle: RunBundle) -> dict[str, Any]:
 def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] = None) -> RunBundle:
     """Read, check, derive and analyse; return the bundle without writing anything."""
     started = _dt.datetime.now(_dt.timezone.utc)
+    power_checks = check_plan_power(plan)
     loaded = load_data(plan, data)
     ctx = build_context(plan, loaded, randomization=randomization)
     if data is None:
@@ -182,7 +184,7 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     }
     return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
                      blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
-                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx), data_source=ctx.data_source)
+                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx), data_source=ctx.data_source, power_checks=tuple(power_checks))
 
 
 def _randomization_notes(ignored: tuple[str, ...]) -> list[str]:

@@ -26,7 +26,7 @@ from pydantic import ValidationError, model_validator
 
 from sap.errors import PlanError
 from sap.spec_base import PlanModel
-from sap.spec_design import Arm, Design, EscalationRule, Phase, Randomization, Stratum
+from sap.spec_design import Arm, Design, EscalationRule, Phase, Randomization, SampleSize, Stratum
 from sap.spec_parts import (Analysis, DataSelection, DataSettings, DerivationSettings, Endpoint, Estimand,
                             Hypothesis, IntercurrentEvent, MissingData, Multiplicity, Objective, Output, Population,
                             PublishedValue, RESPONSE_ENDPOINTS, SyntheticSettings)
@@ -34,7 +34,7 @@ from sap.spec_schedule import Schedule, Visit
 
 __all__ = ["Analysis", "Arm", "DataSelection", "DataSettings", "DerivationSettings", "Design", "Endpoint", "Estimand",
            "EscalationRule", "Hypothesis", "IntercurrentEvent", "MissingData", "Multiplicity", "Objective", "Output",
-           "Phase", "Plan", "PlanError", "Population", "PublishedValue", "RESPONSE_ENDPOINTS", "Randomization", "Schedule", "Stratum",
+           "Phase", "Plan", "PlanError", "SampleSize", "Population", "PublishedValue", "RESPONSE_ENDPOINTS", "Randomization", "Schedule", "Stratum",
            "SyntheticSettings", "Visit", "PLANS_DIR", "available_plans", "canonical_json", "load_plan", "plan_path",
            "plan_from_mapping", "plan_sha256"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from sap.spec_base import PlanModel
 
@@ -45,6 +45,34 @@ class Stratum(PlanModel):
     levels: tuple[str, ...]
 
 
+class SampleSize(PlanModel):
+    """The design assumptions behind a phase's sample size. The package computes the power from them
+    (:mod:`sap.sample_size`, exact for Fisher's test) and refuses a plan whose stated ``power`` differs from the
+    computation by more than 1 percentage point; the SAP document prints both."""
+
+    comparison: str
+    test: Literal["fisher_exact", "mean_difference"]
+    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    sided: Literal["two-sided"] = "two-sided"
+    #: subjects per arm: (experimental, reference)
+    n_per_arm: tuple[int, int]
+    #: true response rates (experimental, reference) for fisher_exact
+    rates: Optional[tuple[float, float]] = None
+    #: mean difference and common SD for mean_difference
+    delta: Optional[float] = None
+    sd: Optional[float] = None
+    #: the power the plan states (checked); None = the plan only reports the computed power
+    power: Optional[float] = Field(None, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _assumptions(self) -> "SampleSize":
+        if self.test == "fisher_exact" and self.rates is None:
+            raise ValueError("sample_size: test fisher_exact needs rates (experimental, reference)")
+        if self.test == "mean_difference" and (self.delta is None or self.sd is None):
+            raise ValueError("sample_size: test mean_difference needs delta and sd")
+        return self
+
+
 class Phase(PlanModel):
     id: str
     label: str
@@ -58,6 +86,7 @@ class Phase(PlanModel):
     reference_arm: Optional[str] = None
     planned_n: Optional[int] = None
     sample_size_rationale: str = ""
+    sample_size: Optional[SampleSize] = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Phase":
