@@ -235,16 +235,27 @@ def catalogue_frame(plan, outcomes, *, blinded: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Number", "Title", "Population", "Status"])
 
 
-def reproduction_markdown(plan, outcomes) -> str:
-    """The reproduction table (published value beside this run's value)."""
+CALIBRATED_DATA_NOTE = (
+    "How the data of this run were made: the frozen synthetic data of this plan were selected from a simulated "
+    "pool of candidate trials because their summary matches the published one (synthetic_data/CALIBRATION.md). "
+    "Agreement below therefore shows that the plan's computations reproduce the published numbers from data "
+    "with that summary; it is not an independent confirmation of the published findings.")
+
+
+def reproduction_markdown(plan, outcomes, *, calibrated_data: bool = False) -> str:
+    """The reproduction table (published value beside this run's value); on the frozen calibrated data the
+    table first says how those data were made."""
     frame = summarize_reproduction(plan, outcomes)
     n_agree = int((frame["Agrees"] == "yes").sum())
     intro = paragraph(f"{n_agree} of {len(frame)} published values are reproduced to the published precision "
                       "(the run's value rounds to the published value). Values are read from this run's result "
                       "rows by analysis, statistic and visit.")
+    if calibrated_data:
+        intro = paragraph(CALIBRATED_DATA_NOTE) + "\n" + intro
     block = table_block([TablePart(frame_table(frame, stub=("Published quantity",)))],
                         block_id="reproduction", caption="Table R.1: Published results and this run",
-                        notes=["Agrees: |this run - published| <= precision / 2."])
+                        notes=["Agrees: |this run - published| <= precision / 2."]
+                        + ([CALIBRATED_DATA_NOTE] if calibrated_data else []))
     return intro + "\n" + block
 
 
@@ -289,7 +300,8 @@ def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
             continue
         out.append(heading(1, title, anchor=f"sec-{section}"))
         if section == "reproduction" and plan.published:
-            out.append(reproduction_markdown(plan, outcomes))
+            out.append(reproduction_markdown(
+                plan, outcomes, calibrated_data=bundle.manifest.get("data_source") == "frozen synthetic data"))
         for o in items:
             if o.kind == "figure":
                 out.append(figure_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))

@@ -127,3 +127,15 @@ def test_figures_pool_when_blinded(tmp_path):
     assert labels == ["All subjects (pooled)"]
     paths = save_figure(fig, tmp_path / "F1.2.3")
     assert [p.name for p in paths] == ["F1.2.3.png", "F1.2.3.svg"]
+
+
+def test_reproduction_says_how_calibrated_data_were_made():
+    """On the frozen wang2013 data (selected to match the paper) the reproduction table must not read as an
+    independent confirmation; on other data it says nothing of the kind."""
+    from reports.results_document import reproduction_markdown
+    from sap.spec import load_plan
+
+    plan = load_plan("wang2013")
+    on_frozen = reproduction_markdown(plan, {}, calibrated_data=True).replace("\\", "")
+    assert "selected from a simulated pool" in on_frozen and "not an independent confirmation" in on_frozen
+    assert "selected from a simulated pool" not in reproduction_markdown(plan, {}).replace("\\", "")
