@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from reports import figures as figs
-from reports.format import ci_header
 from reports.blocks import (BLINDED_LABEL, TablePart, bullets, figure_block, frame_table, heading, labelled,
                             note_block, paragraph, table_block)
+from reports.format import ci_header
 from reports.reproduction import summarize_reproduction
 from reports.shells import display_tables
 from reports.shells.common import ShellContext, not_estimable_reason
