@@ -35,8 +35,6 @@ def derive_options_for_plan(plan: Plan) -> DeriveOptions:
         crp_floor=d.crp_floor_mg_l,
         basfi_max_missing=d.basfi_max_missing,
         asas_pain_domain=d.asas_pain_domain,
-        basdai50_rule=d.basdai50_rule,
-        partial_remission_rule=d.partial_remission_threshold,
         acr_acute_phase=ACR_ACUTE_PHASE,
         das28_marker=DAS28_MARKER,
         esr_floor=ESR_FLOOR,
@@ -44,6 +42,7 @@ def derive_options_for_plan(plan: Plan) -> DeriveOptions:
         window_rule=plan.schedule.window_rule,
         intercurrent_strategy=strategy,
         responses=d.responses,
+        criteria=d.response_criteria(),
         rederive_tolerance=d.score_disagreement_tolerance,
         score_source=SCORE_SOURCE,
     )

@@ -7,8 +7,9 @@ endpoints/populations/arms, outputs naming known analyses, multiplicity families
 Estimands follow ICH E9(R1): population, variable, intercurrent events with strategies, and the
 population-level summary.
 
-The models live in :mod:`sap.spec_design` (design, 3+3 rule), :mod:`sap.spec_schedule` (visit windows) and
-:mod:`sap.spec_parts` (populations, endpoints, analyses, multiplicity, outputs, settings); this module holds the
+The models live in :mod:`sap.spec_design` (design, 3+3 rule), :mod:`sap.spec_schedule` (visit windows),
+:mod:`sap.spec_parts` (populations, endpoints, analyses, multiplicity, outputs, settings) and :mod:`sap.spec_criteria`
+(domain-count response criteria and their presets); this module holds the
 plan itself, its cross-reference checks, loading and hashing, and re-exports every model.
 
 The canonical SHA-256 of a plan is computed over the validated model serialised as JSON with sorted keys
@@ -30,12 +31,15 @@ from sap.spec_design import Arm, Design, EscalationRule, Phase, Randomization, S
 from sap.spec_parts import (Analysis, DataSelection, DataSettings, DerivationSettings, Endpoint, Estimand,
                             Hypothesis, IntercurrentEvent, MissingData, Multiplicity, Objective, Output, Population,
                             PublishedValue, RESPONSE_ENDPOINTS, SyntheticSettings)
+from sap.spec_criteria import (ChangeRule, CriterionDomain, ResponseCriterion, StateCutoff, WorseningRule,
+                                preset_criteria)
 from sap.spec_schedule import Schedule, Visit
 
 __all__ = ["Analysis", "Arm", "DataSelection", "DataSettings", "DerivationSettings", "Design", "Endpoint", "Estimand",
            "EscalationRule", "Hypothesis", "IntercurrentEvent", "MissingData", "Multiplicity", "Objective", "Output",
            "Phase", "Plan", "PlanError", "SampleSize", "Population", "PublishedValue", "RESPONSE_ENDPOINTS", "Randomization", "Schedule", "Stratum",
-           "SyntheticSettings", "Visit", "PLANS_DIR", "available_plans", "canonical_json", "load_plan", "plan_path",
+           "SyntheticSettings", "Visit", "ChangeRule", "CriterionDomain", "ResponseCriterion", "StateCutoff",
+           "WorseningRule", "preset_criteria", "PLANS_DIR", "available_plans", "canonical_json", "load_plan", "plan_path",
            "plan_from_mapping", "plan_sha256"]
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"

@@ -10,6 +10,7 @@ from pydantic import Field, SerializeAsAny, ValidationError, ValidationInfo, fie
 from sap.expressions import FilterSyntaxError, parse_filter
 from sap.registry import REGISTRY, MethodOptions, options_model
 from sap.spec_base import PlanModel
+from sap.spec_criteria import PRESET_IDS, ResponseCriterion, preset_criteria
 
 
 # --------------------------------------------------------------------------- populations
@@ -154,15 +155,20 @@ class Output(PlanModel):
     footnote: str = ""
 
 
-#: Response endpoints the derivations can produce (:func:`sap.derive.response.derive_responses`).
-ResponseEndpoint = Literal["ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI", "ASDASCIW",
-                           "ACR20", "ACR50", "ACR70", "EULAR"]
-RESPONSE_ENDPOINTS: tuple[str, ...] = get_args(ResponseEndpoint)
+#: Response endpoints the derivations compute in code (:func:`sap.derive.response.derive_responses`): ASDAS
+#: improvement, ACR and EULAR. The domain-count criteria (ASAS type) are plan data: the presets of
+#: :mod:`sap.spec_criteria` and the plan's own ``derivations.criteria``.
+ResponseEndpoint = Literal["ASDASCII", "ASDASMI", "ASDASCIW", "ACR20", "ACR50", "ACR70", "EULAR"]
+RESPONSE_ENDPOINTS: tuple[str, ...] = PRESET_IDS + get_args(ResponseEndpoint)
 
 
 class DerivationSettings(PlanModel):
     """The plan's derivation choices: the one source of the values :mod:`sap.derive` uses (mapped onto
-    :class:`sap.derive.options.DeriveOptions` in :func:`sap.derivations.derive_options_for_plan` only)."""
+    :class:`sap.derive.options.DeriveOptions` in :func:`sap.derivations.derive_options_for_plan` only).
+
+    ``criteria``: the plan's own domain-count response criteria (:class:`sap.spec_criteria.ResponseCriterion`); one
+    with a preset's id replaces the preset. ``responses`` lists what is derived: presets, the plan's criteria and
+    the code-defined responses of :data:`ResponseEndpoint`."""
 
     input_scale: Literal["0-10", "0-100"] = "0-10"
     asdas_coefficients: Literal["unrounded", "rounded"] = "unrounded"
@@ -171,10 +177,38 @@ class DerivationSettings(PlanModel):
     asas_pain_domain: Literal["TBPAIN", "SPPAIN"] = "SPPAIN"
     basdai50_rule: Literal["relative", "relative_or_absolute"] = "relative"
     partial_remission_threshold: Literal["le2", "lt2"] = "le2"
-    responses: tuple[ResponseEndpoint, ...] = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII",
-                                               "ASDASMI")
+    criteria: tuple[ResponseCriterion, ...] = ()
+    responses: tuple[str, ...] = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI")
     score_disagreement_tolerance: float = Field(0.01, ge=0)
     text: str = ""
+
+    @field_validator("responses")
+    @classmethod
+    def _known_responses(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        own = [c.id for c in info.data.get("criteria", ())]
+        for i, code in enumerate(v):
+            if code not in RESPONSE_ENDPOINTS and code not in own:
+                raise ValueError(f"item {i}: unknown response {code!r}; known: {', '.join(RESPONSE_ENDPOINTS)} "
+                                 "and the plan's own derivations.criteria")
+        if len(set(v)) != len(v):
+            raise ValueError(f"a response is listed twice: {', '.join(v)}")
+        return v
+
+    @field_validator("criteria")
+    @classmethod
+    def _unique_criteria(cls, v: tuple[ResponseCriterion, ...]) -> tuple[ResponseCriterion, ...]:
+        ids = [c.id for c in v]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"a criterion id is defined twice: {', '.join(ids)}")
+        return v
+
+    def response_criteria(self) -> tuple[ResponseCriterion, ...]:
+        """The criterion of every domain-count response in ``responses``, in that order: the plan's own, else the
+        preset (built with the plan's ``basdai50_rule`` and ``partial_remission_threshold``)."""
+        known = preset_criteria(basdai50_rule=self.basdai50_rule,
+                                partial_remission_rule=self.partial_remission_threshold)
+        known.update({c.id: c for c in self.criteria})
+        return tuple(known[code] for code in self.responses if code in known)
 
 
 class SyntheticSettings(PlanModel):

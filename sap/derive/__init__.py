@@ -1,7 +1,8 @@
 """Endpoint derivations: ``compute_*`` on arrays, ``derive_*`` on ADaM frames.
 
 Modules: ``as_scores`` (BASDAI, BASFI, BASMI-linear, BASMI2, spinal pain), ``asdas`` (ASDAS-CRP/ESR,
-states, improvement), ``asas`` (ASAS20/40, 5/6, partial remission, BASDAI50), ``ra_scores`` (DAS28,
+states, improvement), ``criteria`` (domain-count response criteria, ASAS type, from the plan's parameters),
+``asas`` (ASAS20/40, 5/6, partial remission, BASDAI50 on arrays: wrappers over the presets), ``ra_scores`` (DAS28,
 EULAR, ACR), ``options`` (:class:`DeriveOptions`, filled from the plan by :mod:`sap.derivations`),
 ``visits`` (study day, windows), ``baseline``, ``params`` (derived parameter rows), ``intercurrent``,
 ``response``, ``episodes``, ``rederive``, ``pipeline`` (:func:`derive_analysis_datasets`).
@@ -21,8 +22,8 @@ are 1.0/0.0/NaN; cut-offs are compared with a 1e-9 tolerance (see ``_arrays``).
   ASDASCRP, ASDASESR, DAS28CRP, DAS28ESR (per analysis visit).  Raw parameters (e.g. HAQDI, CRP)
   pass through with their own BASE/CHG.
 * ``adresp`` - one row per ADSL subject x post-baseline analysis visit x response endpoint:
-  USUBJID, PARAMCD (ASAS20, ASAS40, ASAS56, ASASPR, BASDAI50, ASDASCII, ASDASMI, ASDASCIW, ACR20/50/70,
-  EULAR), PARAM, AVISIT, AVISITN, TARGETDY, ADY, ADYSRC (OBSERVED/TARGET), AVAL_OC/AVALC_OC
+  USUBJID, PARAMCD (the plan's criteria, e.g. the presets ASAS20, ASAS40, ASAS50, ASAS20ST, ASAS56, ASASPR,
+  BASDAI50; and ASDASCII, ASDASMI, ASDASCIW, ACR20/50/70, EULAR), PARAM, AVISIT, AVISITN, TARGETDY, ADY, ADYSRC (OBSERVED/TARGET), AVAL_OC/AVALC_OC
   (observed; NaN/'' if not evaluable), EVALFL, RESCDY, DISCDY, RESCFL, DISCAFL, AVAL_NRI/AVALC_NRI
   (= AVAL/AVALC; composite strategy + non-responder imputation), IMPFL, IMPREAS, RESPCAT (EULAR
   category), STRATEGY, ADSL variables.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from sap.spec import RESPONSE_ENDPOINTS, Visit
+from sap.spec_criteria import ResponseCriterion
 
 __all__ = ["DeriveOptions", "RESPONSE_ENDPOINTS"]
 
@@ -25,15 +26,15 @@ class DeriveOptions:
     crp_floor: CRP floor (mg/L) for ASDAS-CRP; None = no floor [derivations.crp_floor_mg_l].
     basfi_max_missing: BASFI from answered items if at most this many of 10 are missing [derivations.basfi_max_missing].
     asas_pain_domain: "TBPAIN" (total back pain) or "SPPAIN" (mean of total and nocturnal) [derivations.asas_pain_domain].
-    basdai50_rule: "relative" or "relative_or_absolute" (>= 50 % or >= 2 units) [derivations.basdai50_rule].
-    partial_remission_rule: "le2" (ASAS handbook) or "lt2" (Machado 2011) [derivations.partial_remission_threshold].
     acr_acute_phase: "CRP" or "ESR" as the ACR acute-phase reactant; das28_marker likewise for EULAR.
     esr_floor: ESR floor (mm/h) for DAS28-ESR; None = no floor.
     visit_windows: analysis visits [schedule.visits]; empty = the collected AVISITN is the analysis visit.
     window_rule: record chosen when several fall in one window, see sap.derive.visits [schedule.window_rule].
     intercurrent_strategy: "composite" (rescue -> non-responder from RESCDT on; data after discontinuation
       ignored -> NRI) or "treatment_policy" (observed data used regardless; missing -> NRI) [estimands].
-    responses: response endpoints to derive, a subset of RESPONSE_ENDPOINTS [derivations.responses].
+    responses: response endpoints to derive: presets, the plan's criteria, code-defined [derivations.responses].
+    criteria: the domain-count criterion of each response in ``responses`` that is one (the plan's own, else the
+      preset built with derivations.basdai50_rule and partial_remission_threshold) [DerivationSettings.response_criteria].
     rederive_tolerance: absolute tolerance for sponsor-vs-re-derived scores [derivations.score_disagreement_tolerance].
     score_source: "rederive" (scores from items) or "sponsor" (keep sponsor-supplied scores).
     """
@@ -44,8 +45,6 @@ class DeriveOptions:
     crp_floor: Optional[float]
     basfi_max_missing: int
     asas_pain_domain: Literal["TBPAIN", "SPPAIN"]
-    basdai50_rule: Literal["relative", "relative_or_absolute"]
-    partial_remission_rule: Literal["le2", "lt2"]
     acr_acute_phase: Literal["CRP", "ESR"]
     das28_marker: Literal["CRP", "ESR"]
     esr_floor: Optional[float]
@@ -53,5 +52,6 @@ class DeriveOptions:
     window_rule: Literal["closest_then_latest", "latest", "worst"]
     intercurrent_strategy: Literal["composite", "treatment_policy"]
     responses: tuple[str, ...]
+    criteria: tuple[ResponseCriterion, ...]
     rederive_tolerance: float
     score_source: Literal["rederive", "sponsor"]

@@ -1,8 +1,11 @@
 """Binary responses per subject and analysis visit (ADRESP), observed case and NRI.
 
-Hand-written glue around :mod:`sap.derive.asas`, :mod:`sap.derive.asdas` and
-:mod:`sap.derive.ra_scores` (SAS: DATA step on a subject x visit grid; R: ``admiral``
+Hand-written glue around :mod:`sap.derive.criteria` (the plan's domain-count criteria, ``options.criteria``),
+:mod:`sap.derive.asdas` and :mod:`sap.derive.ra_scores` (SAS: DATA step on a subject x visit grid; R: ``admiral``
 ``derive_param_*`` plus ``tidyr::complete``).
+
+* A criterion's domains are its PARAMCDs (the placeholder ``@pain`` is ``options.asas_pain_domain``); a domain
+  with a scale is read from the data's scale (pain: ``pain_scale``; other scores: ``scale``) on its 0-``scale``.
 
 Grid: every ADSL subject x every post-baseline analysis visit (the prespecified windows, or the
 observed post-baseline AVISITN when no windows are given), so that subjects with no data are
@@ -24,16 +27,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .asas import (compute_asas20, compute_asas40, compute_asas56, compute_asas_partial_remission,
-                   compute_basdai50)
+from sap.spec_criteria import PAIN, CriterionDomain, ResponseCriterion
+
 from .asdas import compute_asdas_improvement
+from .criteria import compute_domain_response
 from .options import DeriveOptions
 from .ra_scores import compute_acr_response, compute_eular_response
 from .visits import nominal_day
 
+#: parameters on the pain scale of the data (0-100 mm VAS in the data contract)
+PAIN_PARAMS = ("TBPAIN", "NBPAIN", "SPPAIN")
+#: labels of the responses computed in code (a criterion carries its own)
 LABELS = {
-    "ASAS20": "ASAS20 response", "ASAS40": "ASAS40 response", "ASAS56": "ASAS 5/6 response",
-    "ASASPR": "ASAS partial remission", "BASDAI50": "BASDAI50 response",
     "ASDASCII": "ASDAS-CRP clinically important improvement (decrease >= 1.1)",
     "ASDASMI": "ASDAS-CRP major improvement (decrease >= 2.0)",
     "ASDASCIW": "ASDAS-CRP clinically important worsening (increase >= 0.9)",
@@ -42,15 +47,21 @@ LABELS = {
 }
 
 
+def criterion_of(code: str, opt: DeriveOptions) -> ResponseCriterion | None:
+    """The plan's domain-count criterion of response ``code`` (None for the responses computed in code)."""
+    return next((c for c in opt.criteria if c.id == code), None)
+
+
+def domain_parameter(domain: CriterionDomain, opt: DeriveOptions) -> str:
+    """The PARAMCD of a criterion domain (``@pain``: the plan's ASAS pain domain)."""
+    return opt.asas_pain_domain if domain.parameter == PAIN else domain.parameter
+
+
 def response_components(code: str, opt: DeriveOptions) -> tuple[str, ...]:
     """PARAMCDs a response endpoint is computed from."""
-    asas4 = ("PTGA", opt.asas_pain_domain, "BASFI", "INFLAM")
-    if code in ("ASAS20", "ASAS40", "ASASPR"):
-        return asas4
-    if code == "ASAS56":
-        return asas4 + ("CRP", "LATFLX")
-    if code == "BASDAI50":
-        return ("BASDAI",)
+    crit = criterion_of(code, opt)
+    if crit is not None:
+        return tuple(domain_parameter(d, opt) for d in crit.domains)
     if code.startswith("ASDAS"):
         return ("ASDASCRP",)
     if code.startswith("ACR"):
@@ -60,29 +71,24 @@ def response_components(code: str, opt: DeriveOptions) -> tuple[str, ...]:
     raise ValueError(f"unknown response endpoint {code}")
 
 
-def _to10(code: str, arr: np.ndarray, opt: DeriveOptions) -> np.ndarray:
-    if code in ("TBPAIN", "SPPAIN"):
-        return arr * 10.0 / opt.pain_scale
-    if code in ("PTGA", "BASFI", "INFLAM"):
-        return arr * 10.0 / opt.scale
-    return arr
+def _on_domain_scale(code: str, arr: np.ndarray, domain: CriterionDomain, opt: DeriveOptions) -> np.ndarray:
+    """Values of parameter ``code`` on the domain's 0-``scale`` (unchanged without a scale or on it already)."""
+    data_scale = opt.pain_scale if code in PAIN_PARAMS else opt.scale
+    if domain.scale is None or domain.scale == data_scale:
+        return arr
+    return arr * float(domain.scale) / data_scale
 
 
 def compute_response_oc(code: str, base: dict, post: dict, opt: DeriveOptions):
     """Observed response (float 1/0/NaN) and an optional category array for one endpoint."""
     comps = response_components(code, opt)
-    b = np.column_stack([_to10(c, base[c], opt) for c in comps])
-    p = np.column_stack([_to10(c, post[c], opt) for c in comps])
-    if code == "ASAS20":
-        return compute_asas20(b, p), None
-    if code == "ASAS40":
-        return compute_asas40(b, p), None
-    if code == "ASAS56":
-        return compute_asas56(b, p), None
-    if code == "ASASPR":
-        return compute_asas_partial_remission(p, rule=opt.partial_remission_rule), None
-    if code == "BASDAI50":
-        return compute_basdai50(b[:, 0], p[:, 0], scale=opt.scale, rule=opt.basdai50_rule), None
+    crit = criterion_of(code, opt)
+    if crit is not None:
+        b = np.column_stack([_on_domain_scale(c, base[c], d, opt) for c, d in zip(comps, crit.domains)])
+        p = np.column_stack([_on_domain_scale(c, post[c], d, opt) for c, d in zip(comps, crit.domains)])
+        return np.atleast_1d(compute_domain_response(b if crit.cutoff is None else None, p, crit)), None
+    b = np.column_stack([base[c] for c in comps])
+    p = np.column_stack([post[c] for c in comps])
     if code.startswith("ASDAS"):
         key = {"ASDASCII": "clinically_important_improvement", "ASDASMI": "major_improvement",
                "ASDASCIW": "clinically_important_worsening"}[code]
@@ -130,7 +136,8 @@ def derive_responses(adeff: pd.DataFrame, adsl: pd.DataFrame, ice: pd.DataFrame,
             if len(sub) else np.full(len(grid), np.nan)
         oc, cat = compute_response_oc(code, base, post, options)
         part = grid.copy()
-        part["PARAMCD"], part["PARAM"] = code, LABELS[code]
+        crit = criterion_of(code, options)
+        part["PARAMCD"], part["PARAM"] = code, crit.label if crit is not None else LABELS[code]
         part["ADYSRC"] = np.where(np.isnan(day), "TARGET", "OBSERVED")
         part["ADY"] = np.where(np.isnan(day), part["TARGETDY"].to_numpy(), day)
         part["AVAL_OC"] = np.asarray(oc, dtype=float)

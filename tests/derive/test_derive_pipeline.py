@@ -14,19 +14,22 @@ from hypothesis import strategies as st
 from sap.derivations import derive_options_for_plan
 from sap.derive import DeriveOptions, derive_analysis_datasets
 from sap.derive.visits import derive_analysis_visits
-from sap.spec import Visit, load_plan
+from sap.spec import DerivationSettings, Visit, load_plan
 
 WINDOWS = (Visit(avisitn=0, label="Baseline", target_day=1, window=(-28, 1)),
            Visit(avisitn=4, label="Week 4", target_day=29, window=(25, 33)),
            Visit(avisitn=8, label="Week 8", target_day=57, window=(50, 64)))
 #: every choice stated (DeriveOptions has no defaults): items 0-10, pain VAS 0-100 mm, cg-bm1's choices except
-#: the ASAS pain domain (TBPAIN; make_data has NBPAIN = TBPAIN, so SPPAIN would give the same responses)
+#: the ASAS pain domain (TBPAIN; make_data has NBPAIN = TBPAIN, so SPPAIN would give the same responses); the
+#: criteria are the presets (BASDAI50 relative, partial remission <= 2)
+RESPONSES = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI")
 OPTIONS = DeriveOptions(
     scale=10, pain_scale=100, asdas_coefficients="unrounded", crp_floor=2.0, basfi_max_missing=2,
-    asas_pain_domain="TBPAIN", basdai50_rule="relative", partial_remission_rule="le2", acr_acute_phase="CRP",
+    asas_pain_domain="TBPAIN", acr_acute_phase="CRP",
     das28_marker="CRP", esr_floor=None, visit_windows=WINDOWS, window_rule="closest_then_latest",
-    intercurrent_strategy="composite", responses=("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII",
-                                                  "ASDASMI"), rederive_tolerance=0.005, score_source="rederive")
+    intercurrent_strategy="composite", responses=RESPONSES,
+    criteria=DerivationSettings(responses=RESPONSES).response_criteria(), rederive_tolerance=0.005,
+    score_source="rederive")
 AS_ITEMS = [f"BASDAI{i}" for i in range(1, 7)] + [f"BASFI{i}" for i in range(1, 11)] + ["PTGA", "TBPAIN", "NBPAIN"]
 
 

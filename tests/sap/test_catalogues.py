@@ -90,15 +90,27 @@ def _plan(**derivations):
     return plan_from_mapping(data, "cg-bm1 (edited)")
 
 
-#: plan field, value written in the plan, DeriveOptions field, value expected there
+def _criterion(code: str):
+    """DeriveOptions -> the criterion of response ``code`` it carries."""
+    return lambda opt: next(c for c in opt.criteria if c.id == code)
+
+
+#: a plan's own criterion: ASAS20 as the UC-MSC AS registration writes it (>= 20 % and >= 10 units on 0-100 in
+#: >= 3 domains, no worsening clause; ../shared/seeds/000_e3d85c03939e06ad.txt line 68)
+OWN_ASAS20 = {"id": "ASAS20", "label": "ASAS20 response (as registered)", "reference": "registration",
+              "domains": [{"parameter": p, "scale": 10} for p in ("PTGA", "@pain", "BASFI", "INFLAM")],
+              "improvement": {"relative": 0.2, "absolute": 10, "absolute_scale": 100}, "required": 3}
+
+#: plan field, value written in the plan, DeriveOptions field (or a function of DeriveOptions), value expected there
 CASES = [
     ("input_scale", "0-100", "scale", 100),
     ("asdas_coefficients", "rounded", "asdas_coefficients", "rounded"),
     ("crp_floor_mg_l", None, "crp_floor", None),
     ("basfi_max_missing", 1, "basfi_max_missing", 1),
     ("asas_pain_domain", "TBPAIN", "asas_pain_domain", "TBPAIN"),
-    ("basdai50_rule", "relative_or_absolute", "basdai50_rule", "relative_or_absolute"),
-    ("partial_remission_threshold", "lt2", "partial_remission_rule", "lt2"),
+    ("basdai50_rule", "relative_or_absolute", lambda o: _criterion("BASDAI50")(o).improvement.combine, "or"),
+    ("partial_remission_threshold", "lt2", lambda o: _criterion("ASASPR")(o).cutoff.comparison, "lt"),
+    ("criteria", [OWN_ASAS20], lambda o: _criterion("ASAS20")(o).worsening.rule, "none"),
     ("responses", ["ACR20", "EULAR"], "responses", ("ACR20", "EULAR")),
     ("score_disagreement_tolerance", 0.005, "rederive_tolerance", 0.005),
 ]
@@ -110,9 +122,10 @@ def test_every_plan_derivation_field_is_mapped():
 
 @pytest.mark.parametrize("plan_field, value, option, expected", CASES, ids=[c[0] for c in CASES])
 def test_plan_value_reaches_derive_options(plan_field, value, option, expected):
-    shipped = getattr(derive_options_for_plan(load_plan("cg-bm1")), option)
+    get = option if callable(option) else (lambda opt: getattr(opt, option))
+    shipped = get(derive_options_for_plan(load_plan("cg-bm1")))
     assert shipped != expected  # the edit is a change, so the test can fail
-    assert getattr(derive_options_for_plan(_plan(**{plan_field: value})), option) == expected
+    assert get(derive_options_for_plan(_plan(**{plan_field: value}))) == expected
 
 
 def test_visit_windows_are_the_plans_visits():
@@ -136,7 +149,8 @@ def test_data_contract_rows_become_visits():
 
 
 @pytest.mark.parametrize("edit, message", [
-    (dict(derivations={"responses": ["ASAS70"]}), r"derivations\.responses\.0"),
+    (dict(derivations={"responses": ["ASAS70"]}), r"derivations\.responses: item 0: unknown response 'ASAS70'"),
+    (dict(derivations={"criteria": [{**OWN_ASAS20, "required": 5}]}), r"required 5 is more than its 4 domains"),
     (dict(visit={"avisitn": 5, "label": "Week 5", "target_day": 36, "window": [30, 40]}),
      r"windows of Week 4 \[25, 33\] and Week 5 \[30, 40\] overlap"),
     (dict(visit={"avisitn": 30, "label": "Week 30", "target_day": 211, "window": [200, None]}),
