@@ -145,14 +145,26 @@ def estimands_section(plan) -> str:
     return "\n".join(out)
 
 
+def _definition(endpoint, criteria) -> str:
+    """A response criterion's rule in words (as computed), else the plan's formula or the derivation's name."""
+    crit = criteria.get(endpoint.parameter)
+    if crit is not None:
+        rule, worse = criterion_rule_text(crit)
+        return rule + ("" if worse in ("not applicable", "none (no worsening rule)") else f"; {worse}")
+    return endpoint.formula or endpoint.derivation.replace("_", " ")
+
+
 def endpoints_section(plan) -> str:
+    criteria = {c.id: c for c in plan.derivations.response_criteria()}
     frame = pd.DataFrame([{"Endpoint": f"{e.label} ({e.id})", "Type / role": f"{e.type.replace('_', ' ')} / {e.role}",
-                           "Definition": e.formula or e.derivation.replace("_", " "),
+                           "Definition": _definition(e, criteria),
                            "Unit": e.unit, "Visits (week)": ", ".join(f"{v:g}" for v in e.visits),
                            "Reference": e.reference} for e in plan.endpoints])
     return heading(1, "Endpoints", anchor="sap-endpoints") + "\n" + _table(
         frame, "endpoints", "Endpoint definitions", stub=("Endpoint",),
-        notes=["Definition: the formula of the plan, or the name of the derivation when the plan gives none."])
+        notes=["Definition: for a response criterion, its rule as the derivations compute it (domains and reference "
+               "in the derivation settings); otherwise the formula of the plan, or the name of the derivation when "
+               "the plan gives none."])
 
 
 def _threshold_text(rule) -> str:

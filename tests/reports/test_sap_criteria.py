@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from reports.sap_document import criterion_rule_text, derivations_section
+from reports.sap_document import criterion_rule_text, derivations_section, endpoints_section
 from sap.spec import load_plan, plan_from_mapping, plan_path, preset_criteria
 
 
@@ -53,3 +53,11 @@ def test_a_plan_defined_criterion_is_printed_as_defined():
     assert ">= 20% of baseline and >= 10 units on 0-100 in at least 3 of the 4 domains" in text
     assert "none (no worsening rule)" in text and "TBPAIN, the plan" in text
     assert "ASAS20 response (ASAS20)" not in text  # the preset is replaced
+
+
+def test_endpoint_definition_of_a_response_is_its_criterion():
+    """The endpoints table shows what is computed, not a free-text formula that could disagree with it."""
+    text = " ".join(endpoints_section(load_plan("ucmsc-as")).split())
+    assert ("ASAS50 response (as registered) (ASAS50)" in text and ">= 50% of baseline and >= 10 units on 0-100 in at "
+            "least 3 of the 4 domains" in text)
+    assert ">= 40% of baseline and >= 2 units on 0-10 in at least 3 of the 4 domains; no worsening at all" in text
