@@ -184,7 +184,7 @@ _ASDAS_CRP = ("BASDAI2", "BASDAI3", "BASDAI6", "PTGA", "CRP")
 #: Endpoint derivation -> raw PARAMCDs it is computed from.
 DERIVATION_INPUTS: dict[str, tuple[str, ...]] = {
     "basdai": BASDAI_ITEMS, "basdai50": BASDAI_ITEMS, "basfi": BASFI_ITEMS,
-    "asas20": _ASAS, "asas40": _ASAS, "asas_partial_remission": _ASAS,
+    "asas20": _ASAS, "asas40": _ASAS, "asas50": _ASAS, "asas20st": _ASAS, "asas_partial_remission": _ASAS,
     "asas56": (*_ASAS, "CRP", "LATFLXL", "LATFLXR"),
     "asdas_crp": _ASDAS_CRP, "asdas_cii": _ASDAS_CRP, "asdas_mi": _ASDAS_CRP,
     "asdas_esr": ("BASDAI2", "BASDAI3", "BASDAI6", "PTGA", "ESR"),
