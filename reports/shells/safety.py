@@ -36,8 +36,12 @@ def _groups(result) -> list[str]:
     return [g for g in result.group_n if g in present] + [g for g in present if g not in result.group_n]
 
 
-def _group_headers(result) -> dict[str, str]:
-    """Group -> 'label (N=n)': the result's population N, else (pooled Total) the N of the group's rows."""
+def _group_headers(result, *, pooled_n_from_groups: bool = False) -> dict[str, str]:
+    """Group -> 'label (N=n)': the result's population N; for a pooled column (Total) the N of the group's rows,
+    or, when those count values rather than subjects (``pooled_n_from_groups``), the N of all groups."""
+    if pooled_n_from_groups:
+        pooled = sum(result.group_n.values()) if result.group_n else None
+        return {g: group_header(g, result.group_n.get(g, pooled)) for g in _groups(result)}
     n_of = result.rows.drop_duplicates("group").set_index("group")["n"]
     return {g: group_header(g, result.group_n.get(g, n_of[g])) for g in _groups(result)}
 
@@ -182,24 +186,17 @@ def _change_cell(stats: pd.Series, n) -> str:
 VALUE_LABELS = {"AVAL": "Value", "CHG": "Change from baseline"}
 
 
-def _column_header(result, group: str) -> str:
-    """'Placebo (N=20)'; the pooled Total column carries the N of all groups."""
-    n = result.group_n.get(group, sum(result.group_n.values()) if group == "Total" and result.group_n else None)
-    return group_header(group, n)
-
-
 def _change_frame(rows: pd.DataFrame, result, sc: ShellContext) -> pd.DataFrame:
     """(Visit, AVAL/CHG) x group of 'n; mean (SD); median; min, max'."""
-    groups = _groups(result)
-    headers = [_column_header(result, g) for g in groups]
+    heads = _group_headers(result, pooled_n_from_groups=True)
     records = []
     for (visit, variable), block in rows.groupby(["visit", "label"], sort=True):
         rec = {"Visit": sc.visit_label(visit), "Statistic": VALUE_LABELS.get(str(variable), str(variable))}
-        for g, head in zip(groups, headers):
+        for g, head in heads.items():
             cell = block[block["group"] == g]
             rec[head] = _change_cell(cell.set_index("statistic")["estimate"], cell["n"].iloc[0]) if len(cell) else ""
         records.append(rec)
-    return pd.DataFrame(records, columns=["Visit", "Statistic", *headers])
+    return pd.DataFrame(records, columns=["Visit", "Statistic", *heads.values()])
 
 
 def lab_change_table(result, sc: ShellContext) -> list[DisplayTable]:
