@@ -113,7 +113,8 @@ def is_primary(plan: Plan, analysis) -> bool:
 
 
 def _checked(analysis, result):
-    """The result with its rows completed to the results contract; a primary analysis must be estimable."""
+    """The result with its rows completed to the results contract (estimability is checked once, afterwards, by
+    :func:`check_primary_estimable`)."""
     return replace(result, rows=_complete_tidy(result.rows, analysis))
 
 
