@@ -52,20 +52,25 @@ def data_footnote(sc: ShellContext) -> str:
     return f"Data source: {sc.data_source}." if sc.data_source else ""
 
 
-def result_footnotes(result) -> list[str]:
-    """Footnotes written from the result itself: exclusions with reasons, data notes, warnings, convergence."""
+def result_footnotes(result, *, convergence_note: bool = True) -> list[str]:
+    """Footnotes written from the result itself: exclusions with reasons, data notes, convergence, warnings.
+
+    ``convergence_note=False`` for a shell whose table already says which estimate a non-converged fit left out
+    (e.g. the NE hazard-ratio row of a duration table).
+    """
     notes = [e.text() + "." for e in result.excluded]
     notes += list(result.notes)
-    if result.converged is False:
+    if result.converged is False and convergence_note:
         notes.append("A model fit did not converge: estimates it could not give are shown as NE; the warnings "
                      "below say which fit and why.")
     notes += [f"Warning: {w}" for w in result.warnings]
     return notes
 
 
-def footnotes(result, sc: ShellContext, *method_notes: str) -> tuple[str, ...]:
+def footnotes(result, sc: ShellContext, *method_notes: str, convergence_note: bool = True) -> tuple[str, ...]:
     """Method notes, then the result's own notes, the population and the data source (empty ones dropped)."""
-    parts = list(method_notes) + result_footnotes(result) + [population_footnote(result, sc), data_footnote(sc)]
+    parts = (list(method_notes) + result_footnotes(result, convergence_note=convergence_note)
+             + [population_footnote(result, sc), data_footnote(sc)])
     return tuple(p for p in parts if p)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from reports.display import DisplayTable
 from reports.format import ci_header, fmt_estimate_ci, fmt_int, fmt_num, fmt_p
-from reports.shells.common import ShellContext, data_footnote, group_headers, population_footnote
+from reports.shells.common import ShellContext, footnotes, group_headers
 
 STUB = "Statistic"
 COX_NOTE = "Hazard ratio from Cox regression (Efron ties), Wald CI; log-rank test."
@@ -108,11 +108,6 @@ def _method_notes(result, opts) -> list[str]:
     return notes + [NE_NOTE]
 
 
-def _result_notes(result) -> list[str]:
-    """Exclusions, data notes and the fits' warnings (a non-converged Cox fit is reported by its NE row)."""
-    return [e.text() + "." for e in result.excluded] + list(result.notes) + [f"Warning: {w}" for w in result.warnings]
-
-
 def duration_table(result, sc: ShellContext) -> list[DisplayTable]:
     """Kaplan-Meier summary table (TTET01 / DORT01 layout) of one duration or time-to-event result."""
     opts = sc.options(result)
@@ -121,5 +116,6 @@ def duration_table(result, sc: ShellContext) -> list[DisplayTable]:
         frame = pd.DataFrame({STUB: [f"No subjects with {what}"]})
     else:
         frame = render_summary_frame(result, opts.time_unit)
-    notes = _method_notes(result, opts) + _result_notes(result) + [population_footnote(result, sc), data_footnote(sc)]
-    return [DisplayTable(result.title, frame, footnotes=tuple(n for n in notes if n), stub_columns=(STUB,))]
+    # a non-converged Cox fit is reported by its NE hazard-ratio row and its reason, not by the generic note
+    notes = footnotes(result, sc, *_method_notes(result, opts), convergence_note=False)
+    return [DisplayTable(result.title, frame, footnotes=notes, stub_columns=(STUB,))]
