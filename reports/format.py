@@ -7,7 +7,6 @@ alone when n is 0); responders of the subjects evaluated as ``x/n (x.x%)``; inte
 """
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
@@ -81,7 +80,3 @@ def ci_header(level: float, method: str = "") -> str:
     """Header of a confidence-interval column written from the result's level: '90% CI' or '95% CI (Wilson)'."""
     head = f"{level_percent(level)}% CI"
     return f"{head} ({method})" if method else head
-
-
-def is_finite(value) -> bool:
-    return not _missing(value) and math.isfinite(float(value))

@@ -25,7 +25,7 @@ Documented ``frames`` keys (figure data, one frame per key):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
@@ -91,8 +91,6 @@ class AnalysisResult:
         """True when the result has estimates to show (neither not estimable nor withheld)."""
         return self.not_estimable is None and self.withheld is None
 
-    def with_rows(self, rows: pd.DataFrame) -> "AnalysisResult":
-        return replace(self, rows=rows)
 
 
 def not_estimable_result(analysis, reason: str, *, group_n: Mapping[str, int] | None = None,

@@ -40,5 +40,3 @@ COVARIANCE_LABELS = {k: v[0] for k, v in COVARIANCE_TYPES.items()}
 
 DF_LABELS = {"kenward_roger": "Kenward-Roger", "kenward_roger_linear": "Kenward-Roger (linear)",
              "satterthwaite": "Satterthwaite", "residual": "residual", "between_within": "between-within"}
-
-CONF_TYPE_LABELS = {"log-log": "log-log", "log": "log", "plain": "linear"}
