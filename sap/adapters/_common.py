@@ -62,6 +62,19 @@ def select_frame(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
     return selected_records(ctx, analysis, sel.dataset, where)
 
 
+def analysed_records(ctx: AnalysisContext, analysis: Analysis, *, baseline: bool) -> pd.DataFrame:
+    """The analysed records (ANL01FL = Y when the dataset flags them) of :func:`select_frame`, at the endpoint's
+    visits (and baseline, AVISITN 0, when ``baseline``) if the method's selection says so and the plan's ``data``
+    block does not choose the records itself."""
+    recs = select_frame(ctx, analysis)
+    if "ANL01FL" in recs.columns:
+        recs = recs[recs["ANL01FL"].astype("string") == "Y"]
+    visits = endpoint_visits(ctx, analysis)
+    if visits and analysis.data is None and method_entry(analysis.method).selection.endpoint_visits:
+        recs = recs[recs["AVISITN"].isin(((0.0,) if baseline else ()) + tuple(visits))]
+    return recs
+
+
 def _filtered(frame: pd.DataFrame, where: str, analysis: Analysis, name: str) -> pd.DataFrame:
     """Rows of ``frame`` selected by the plan filter ``where`` (the safe language of sap.expressions)."""
     try:

@@ -21,17 +21,12 @@ from sap.registry import method_entry
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import Analysis
 
-from ._common import endpoint_visits, select_frame
+from ._common import analysed_records
 
 
 def select_visit_records(ctx: AnalysisContext, analysis: Analysis, value: str) -> tuple[pd.DataFrame, int]:
     """(analysed records with a value, number of records left out because the value is missing)."""
-    recs = select_frame(ctx, analysis)
-    if "ANL01FL" in recs.columns:
-        recs = recs[recs["ANL01FL"].astype("string") == "Y"]
-    visits = endpoint_visits(ctx, analysis)
-    if visits and analysis.data is None and method_entry(analysis.method).selection.endpoint_visits:
-        recs = recs[recs["AVISITN"].isin(visits)]
+    recs = analysed_records(ctx, analysis, baseline=False)
     values = pd.to_numeric(recs[value], errors="coerce") if value in recs.columns else None
     if values is None:
         return recs.iloc[0:0], len(recs)

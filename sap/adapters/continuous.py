@@ -15,20 +15,14 @@ from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import Analysis
 
-from ._common import endpoint_visits, select_frame
+from ._common import analysed_records
 
 VALUE_LABEL = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "Percent change from baseline"}
 
 
 def endpoint_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
     """Analysed records (ANL01FL = Y) of the analysis' endpoint at baseline and the endpoint's visits."""
-    recs = select_frame(ctx, analysis)
-    if "ANL01FL" in recs.columns:
-        recs = recs[recs["ANL01FL"].astype("string") == "Y"]
-    visits = endpoint_visits(ctx, analysis)
-    if visits and analysis.data is None:
-        recs = recs[recs["AVISITN"].isin((0.0,) + tuple(visits))]
-    return recs
+    return analysed_records(ctx, analysis, baseline=True)
 
 
 def continuous_summary(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
