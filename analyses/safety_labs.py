@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from analyses.descriptive import compute_descriptive
 from analyses.results import tidy_frame
 
 CATEGORIES = ("LOW", "NORMAL", "HIGH", "MISSING")
@@ -239,11 +240,7 @@ def summarize_lab_change(adsl: pd.DataFrame, adlb: pd.DataFrame, *,
                 if var == "CHG" and vis == baseline_visit:
                     continue
                 for g in groups:
-                    x = kp.loc[(kp["_vis"] == vis) & (kp["group"] == g), col].dropna().to_numpy(float)
-                    n = x.size
-                    rows.append(dict(parameter=p, visit=float(vis), variable=var, group=g, n=n,
-                                     mean=x.mean() if n else np.nan,
-                                     sd=x.std(ddof=1) if n > 1 else np.nan,
-                                     median=float(np.median(x)) if n else np.nan,
-                                     min=x.min() if n else np.nan, max=x.max() if n else np.nan))
+                    d = compute_descriptive(kp.loc[(kp["_vis"] == vis) & (kp["group"] == g), col])
+                    rows.append(dict(parameter=p, visit=float(vis), variable=var, group=g, n=d["n"],
+                                     mean=d["mean"], sd=d["sd"], median=d["median"], min=d["min"], max=d["max"]))
     return LabSummary("change", pd.DataFrame(rows), groups, big_n)
