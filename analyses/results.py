@@ -38,6 +38,8 @@ STATISTICS: dict[str, str] = {
     "chisq_test": "chi-square / CMH test (estimate = statistic)",
     "fisher_test": "Fisher exact test",
     "logrank_test": "log-rank test",
+    "t_test": "t test, e.g. paired t-test of the change from baseline (estimate = t, df, p_value)",
+    "signed_rank_test": "Wilcoxon signed-rank test (estimate = V, sum of positive ranks; n = non-zero differences)",
     "hazard_ratio": "Cox proportional-hazards hazard ratio",
     "survival_rate": "Kaplan-Meier event-free probability at a time point",
     "rmst": "restricted mean (survival/duration) time",
