@@ -147,6 +147,8 @@ def estimands_section(plan) -> str:
 
 def _definition(endpoint, criteria) -> str:
     """A response criterion's rule in words (as computed), else the plan's formula or the derivation's name."""
+    if endpoint.episode is not None:
+        return " ".join(endpoint.episode.sentences())
     crit = criteria.get(endpoint.parameter)
     if crit is not None:
         rule, worse = criterion_rule_text(crit)
@@ -163,7 +165,8 @@ def endpoints_section(plan) -> str:
     return heading(1, "Endpoints", anchor="sap-endpoints") + "\n" + _table(
         frame, "endpoints", "Endpoint definitions", stub=("Endpoint",),
         notes=["Definition: for a response criterion, its rule as the derivations compute it (domains and reference "
-               "in the derivation settings); otherwise the formula of the plan, or the name of the derivation when "
+               "in the derivation settings); for a duration or time to response, its event and censoring rules as the "
+               "derivations apply them; otherwise the formula of the plan, or the name of the derivation when "
                "the plan gives none."])
 
 

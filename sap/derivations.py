@@ -11,6 +11,7 @@ from typing import Mapping
 import pandas as pd
 
 from sap.derive import DeriveOptions, derive_analysis_datasets
+from sap.derive.episodes import EpisodeSpec
 from sap.spec import Plan
 
 #: TBPAIN/NBPAIN are a 0-100 mm VAS in the data contract (DESIGN.md; sap.data.defaults.AS_RANGES).
@@ -43,6 +44,8 @@ def derive_options_for_plan(plan: Plan) -> DeriveOptions:
         intercurrent_strategy=strategy,
         responses=d.responses,
         criteria=d.response_criteria(),
+        episodes=tuple(EpisodeSpec(ep.parameter or ep.id, ep.episode) for ep in plan.endpoints
+                       if ep.episode is not None),
         rederive_tolerance=d.score_disagreement_tolerance,
         score_source=SCORE_SOURCE,
     )

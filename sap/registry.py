@@ -86,7 +86,8 @@ class AncovaOptions(MethodOptions):
 
 
 class DurationOptions(MethodOptions):
-    response: str = "ASAS20"
+    #: the response the endpoint's episode is about (must agree with the endpoint's episode.response)
+    response: str
     conf_type: voc.ConfType = "log-log"
     level: float = Level
     timepoints: tuple[float, ...] = ()
@@ -266,11 +267,11 @@ REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
     _entry("ancova", AncovaOptions, "ANCOVA at one visit with LS means and differences", "efficacy", _QS,
            _A + "mixed:ancova", [_S + "mixed:ancova_table"], _s_ancova),
     _entry("response_duration", DurationOptions, "duration of response among responders (Kaplan-Meier)",
-           "efficacy", Selection("addur", parameter="response"), _A + "duration:response_duration",
+           "efficacy", Selection("addur", parameter="endpoint"), _A + "duration:response_duration",
            [_S + "duration:duration_table"],
            _s_duration, figures=("km", "swimmer")),
     _entry("time_to_response", DurationOptions, "time to onset of response (Kaplan-Meier)", "efficacy",
-           Selection("adonset", parameter="response"), _A + "duration:time_to_response",
+           Selection("adonset", parameter="endpoint"), _A + "duration:time_to_response",
            [_S + "duration:duration_table"], _s_duration,
            figures=("km",)),
     _entry("time_to_event", TimeToEventOptions, "Kaplan-Meier analysis of an ADTTE parameter", "efficacy",

@@ -33,6 +33,7 @@ from sap.spec_parts import (Analysis, DataSelection, DataSettings, DerivationSet
                             PublishedValue, RESPONSE_ENDPOINTS, SyntheticSettings)
 from sap.spec_criteria import (ChangeRule, CriterionDomain, ResponseCriterion, StateCutoff, WorseningRule,
                                 preset_criteria)
+from sap.spec_episodes import EpisodeEnd, EpisodeEnds, EpisodeRules, check_episode_references
 from sap.spec_schedule import Schedule, Visit
 
 __all__ = ["Analysis", "Arm", "DataSelection", "DataSettings", "DerivationSettings", "Design", "Endpoint", "Estimand",
@@ -110,6 +111,7 @@ class Plan(PlanModel):
                 errors.append(f"multiplicity.family: unknown analysis {h.analysis!r}")
             elif h.visit is not None and h.visit not in visits:
                 errors.append(f"multiplicity.family[{h.label}].visit: {h.visit} not in the visit schedule")
+        errors += check_episode_references(self)
         for pv in self.published:
             if pv.analysis not in analyses:
                 errors.append(f"published[{pv.label}].analysis: unknown analysis {pv.analysis!r}")

@@ -11,6 +11,7 @@ from sap.expressions import FilterSyntaxError, parse_filter
 from sap.registry import REGISTRY, MethodOptions, options_model
 from sap.spec_base import PlanModel
 from sap.spec_criteria import PRESET_IDS, ResponseCriterion, preset_criteria
+from sap.spec_episodes import EpisodeRules
 
 
 # --------------------------------------------------------------------------- populations
@@ -51,6 +52,8 @@ class Endpoint(PlanModel):
     visits: tuple[float, ...] = ()
     unit: str = ""
     estimand: Optional[Estimand] = None
+    #: event and censoring rules of a duration-of-response / time-to-response endpoint (sap.spec_episodes)
+    episode: Optional[EpisodeRules] = None
 
 
 # --------------------------------------------------------------------------- analyses

@@ -51,7 +51,7 @@ class Selection:
 
 
 def compute_subject_statistics(plan: Plan, data: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per ADSL subject (ADSL order): SAE (serious ADAE records), R4 (ASAS20 NRI at week 4), EVER (has an ADDUR ASAS20 record),
+    """Per ADSL subject (ADSL order): SAE (serious ADAE records), R4 (ASAS20 NRI at week 4), EVER (has an ADDUR record of ASAS20),
     DUR (its AVAL, weeks; 0 if none) and ASDAS_0/4/20 (ADEFF ASDASCRP, ANL01FL = Y), all from
     :func:`sap.derivations.derive_for_plan`."""
     derived = derive_for_plan(plan, data)
@@ -61,7 +61,7 @@ def compute_subject_statistics(plan: Plan, data: dict[str, pd.DataFrame]) -> pd.
     resp = derived["adresp"]
     r4 = resp[(resp["PARAMCD"] == "ASAS20") & (resp["AVISITN"] == 4.0)].set_index("USUBJID")["AVAL_NRI"]
     dur = derived["addur"]
-    dur = dur[dur["PARAMCD"] == "ASAS20"].set_index("USUBJID")["AVAL"]
+    dur = dur[dur["RESPCD"] == "ASAS20"].set_index("USUBJID")["AVAL"]
     eff = derived["adeff"]
     eff = eff[(eff["PARAMCD"] == "ASDASCRP") & (eff["ANL01FL"].astype("string") == "Y")]
     out = pd.DataFrame({"USUBJID": subj.to_numpy(),

@@ -1,6 +1,7 @@
 """Intercurrent events per subject from ADSL (ICH E9(R1)); hand-written.
 
 * Rescue / prohibited therapy: ``RESCDT`` -> study day ``RESCDY`` (no day 0, relative to TRTSDT).
+* Death: ``DTHFL == 'Y'`` or a date in ``DTHDT`` -> ``DTHFL``, ``DTHDY`` (missing when not recorded).
 * Discontinuation: ``EOSSTT == 'DISCONTINUED'`` with a date in ``EOSDT`` (or ``DCSDT``) -> ``DISCDY``.
   A discontinued subject without a date has ``DISCDY`` missing; the visits he missed are then
   non-responders through the missing-data rule (NRI) anyway, and the log counts such subjects.
@@ -16,7 +17,7 @@ DISC_DATE_COLUMNS = ("EOSDT", "DCSDT")
 
 
 def derive_intercurrent_events(adsl: pd.DataFrame) -> pd.DataFrame:
-    """One row per ADSL subject: USUBJID, RESCDY, DISCFL ('Y'/'N'), DISCDY, DCSREAS."""
+    """One row per ADSL subject: USUBJID, RESCDY, DISCFL ('Y'/'N'), DISCDY, DTHFL ('Y'/'N'), DTHDY, DCSREAS."""
     if "USUBJID" not in adsl.columns:
         raise ValueError("ADSL: missing column USUBJID")
     dup = adsl["USUBJID"].duplicated(keep=False)
@@ -43,5 +44,19 @@ def derive_intercurrent_events(adsl: pd.DataFrame) -> pd.DataFrame:
         dd = to_date(adsl[col], f"ADSL.{col}")
         day = compute_study_day(dd, trt).to_numpy()
         out["DISCDY"] = np.where(out["DISCFL"].eq("Y"), day, np.nan)
+    out["DTHFL"], out["DTHDY"] = _death(adsl, trt)
     out["DCSREAS"] = adsl["DCSREAS"].to_numpy() if "DCSREAS" in adsl.columns else None
     return out
+
+
+def _death(adsl: pd.DataFrame, trt) -> tuple[np.ndarray, np.ndarray]:
+    """(DTHFL, DTHDY) per subject from ADSL DTHFL / DTHDT (study day relative to TRTSDT)."""
+    flag = adsl["DTHFL"].astype(str).str.upper().eq("Y") if "DTHFL" in adsl.columns else \
+        pd.Series(False, index=adsl.index)
+    day = np.full(len(adsl), np.nan)
+    if "DTHDT" in adsl.columns:
+        dth = to_date(adsl["DTHDT"], "ADSL.DTHDT")
+        flag = flag | dth.notna()
+        if trt is not None:
+            day = compute_study_day(dth, trt).to_numpy(dtype=float)
+    return np.where(flag.to_numpy(), "Y", "N"), day

@@ -13,6 +13,8 @@ from typing import Literal, Optional
 from sap.spec import RESPONSE_ENDPOINTS, Visit
 from sap.spec_criteria import ResponseCriterion
 
+from .episodes import EpisodeSpec
+
 __all__ = ["DeriveOptions", "RESPONSE_ENDPOINTS"]
 
 
@@ -35,6 +37,8 @@ class DeriveOptions:
     responses: response endpoints to derive: presets, the plan's criteria, code-defined [derivations.responses].
     criteria: the domain-count criterion of each response in ``responses`` that is one (the plan's own, else the
       preset built with derivations.basdai50_rule and partial_remission_threshold) [DerivationSettings.response_criteria].
+    episodes: the duration-of-response / time-to-response endpoints and their event and censoring rules
+      [endpoints[].episode].
     rederive_tolerance: absolute tolerance for sponsor-vs-re-derived scores [derivations.score_disagreement_tolerance].
     score_source: "rederive" (scores from items) or "sponsor" (keep sponsor-supplied scores).
     """
@@ -53,5 +57,6 @@ class DeriveOptions:
     intercurrent_strategy: Literal["composite", "treatment_policy"]
     responses: tuple[str, ...]
     criteria: tuple[ResponseCriterion, ...]
+    episodes: tuple[EpisodeSpec, ...]
     rederive_tolerance: float
     score_source: Literal["rederive", "sponsor"]

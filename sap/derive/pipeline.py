@@ -172,13 +172,17 @@ def _derive_response_datasets(adeff: pd.DataFrame, adsl: pd.DataFrame, ice: pd.D
                  + (" - components not collected? every value is NRI" if n_eval == 0 else ""))
         for reason, n in adresp.loc[adresp["IMPFL"].eq("Y"), "IMPREAS"].value_counts().items():
             _log(log, "responses", "ADRESP", len(adresp), len(adresp), int(n), reason)
-        addur, adonset = derive_response_episodes(adresp, ice, opt.intercurrent_strategy)
-    else:
-        addur, adonset = derive_response_episodes(pd.DataFrame(columns=["PARAMCD", "USUBJID"]), ice,
-                                                  opt.intercurrent_strategy)
-    _log(log, "duration of response", "ADDUR", len(adonset), len(addur), int(addur["CNSR"].sum()) if len(addur) else 0,
-         "one row per responder and endpoint; flagged = censored")
-    _log(log, "time to onset", "ADONSET", len(adsl) * len(opt.responses), len(adonset),
+    addur, adonset = derive_response_episodes(adresp, ice, opt.episodes)
+    n_dur = sum(e.rules.start == "first_response" for e in opt.episodes)
+    n_onset = len(opt.episodes) - n_dur
+    _log(log, "duration of response", "ADDUR", len(adsl) * n_dur, len(addur),
+         int(addur["CNSR"].sum()) if len(addur) else 0,
+         "subjects x duration endpoints in, one row per responder out (non-responders have none); flagged = censored")
+    for name, frame in (("ADDUR", addur), ("ADONSET", adonset)):
+        for (code, why), n in frame[["PARAMCD", "EVNTDESC"]].value_counts(sort=False).items():
+            _log(log, "episode ends", name, int(n), int(n), int(n) if why.startswith("censored") else 0,
+                 f"{code}: {why}")
+    _log(log, "time to onset", "ADONSET", len(adsl) * n_onset, len(adonset),
          int(adonset["CNSR"].sum()) if len(adonset) else 0, "one row per subject and endpoint; flagged = censored")
     return adresp, addur, adonset
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sap.derivations import derive_options_for_plan
 from sap.derive import DeriveOptions, derive_analysis_datasets
+from sap.derive.episodes import EpisodeSpec
 from sap.derive.visits import derive_analysis_visits
 from sap.spec import DerivationSettings, Visit, load_plan
 
@@ -21,7 +22,7 @@ WINDOWS = (Visit(avisitn=0, label="Baseline", target_day=1, window=(-28, 1)),
            Visit(avisitn=8, label="Week 8", target_day=57, window=(50, 64)))
 #: every choice stated (DeriveOptions has no defaults): items 0-10, pain VAS 0-100 mm, cg-bm1's choices except
 #: the ASAS pain domain (TBPAIN; make_data has NBPAIN = TBPAIN, so SPPAIN would give the same responses); the
-#: criteria are the presets (BASDAI50 relative, partial remission <= 2)
+#: criteria are the presets (BASDAI50 relative, partial remission <= 2); the episode rules are cg-bm1's
 RESPONSES = ("ASAS20", "ASAS40", "ASAS56", "ASASPR", "BASDAI50", "ASDASCII", "ASDASMI")
 OPTIONS = DeriveOptions(
     scale=10, pain_scale=100, asdas_coefficients="unrounded", crp_floor=2.0, basfi_max_missing=2,
@@ -29,7 +30,8 @@ OPTIONS = DeriveOptions(
     das28_marker="CRP", esr_floor=None, visit_windows=WINDOWS, window_rule="closest_then_latest",
     intercurrent_strategy="composite", responses=RESPONSES,
     criteria=DerivationSettings(responses=RESPONSES).response_criteria(), rederive_tolerance=0.005,
-    score_source="rederive")
+    score_source="rederive",
+    episodes=tuple(EpisodeSpec(e, load_plan("cg-bm1").endpoint(e).episode) for e in ("DURASAS20", "ONSASAS20")))
 AS_ITEMS = [f"BASDAI{i}" for i in range(1, 7)] + [f"BASFI{i}" for i in range(1, 11)] + ["PTGA", "TBPAIN", "NBPAIN"]
 
 
@@ -78,7 +80,7 @@ def test_counts_in_equal_out(derived):
     n_in = len(data["adqs"]) + len(data["adlb"])
     assert (e["DERIVED"] == "N").sum() == n_in
     assert len(derived["adresp"]) == 3 * 2 * len(OPTIONS.responses)  # subjects x visits x endpoints
-    assert len(derived["adonset"]) == 3 * len(OPTIONS.responses)
+    assert len(derived["adonset"]) == 3 * 1  # subjects x time-to-response endpoints (ONSASAS20)
 
 
 def test_scores_baseline_and_change(derived):
@@ -112,13 +114,14 @@ def test_responses_oc_nri_and_intercurrent(derived):
 
 def test_duration_and_onset(derived):
     d = derived["addur"].set_index(["USUBJID", "PARAMCD"])
-    assert d.loc[("S1", "ASAS20"), "AVAL"] == pytest.approx((57 - 29) / 7)
-    assert d.loc[("S1", "ASAS20"), "EVENT"] == 1
-    assert d.loc[("S2", "ASAS20"), "ENDDY"] == 40 and d.loc[("S2", "ASAS20"), "EVENT"] == 1
-    assert ("S3", "ASAS20") not in d.index
+    assert d.loc[("S1", "DURASAS20"), "AVAL"] == pytest.approx((57 - 29) / 7)
+    assert d.loc[("S1", "DURASAS20"), "EVENT"] == 1
+    assert d.loc[("S2", "DURASAS20"), "ENDDY"] == 40 and d.loc[("S2", "DURASAS20"), "EVENT"] == 1
+    assert ("S3", "DURASAS20") not in d.index
+    assert (d["RESPCD"] == "ASAS20").all()
     o = derived["adonset"].set_index(["USUBJID", "PARAMCD"])
-    assert o.loc[("S1", "ASAS20"), "AVAL"] == pytest.approx(4.0) and o.loc[("S1", "ASAS20"), "EVENT"] == 1
-    assert o.loc[("S3", "ASAS20"), "EVENT"] == 0 and o.loc[("S3", "ASAS20"), "CNSR"] == 1
+    assert o.loc[("S1", "ONSASAS20"), "AVAL"] == pytest.approx(4.0) and o.loc[("S1", "ONSASAS20"), "EVENT"] == 1
+    assert o.loc[("S3", "ONSASAS20"), "EVENT"] == 0 and o.loc[("S3", "ONSASAS20"), "CNSR"] == 1
 
 
 def test_treatment_policy_uses_post_rescue_data():

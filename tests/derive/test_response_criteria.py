@@ -280,7 +280,8 @@ def test_plan_defined_criterion_with_a_higher_better_domain_and_or_rule():
 
 def plan_from_mapping_criterion(mapping: dict):
     """The criterion as the plan loader validates it (inside cg-bm1's derivations)."""
-    return next(c for c in _plan(criteria=[mapping], responses=[mapping["id"]]).derivations.response_criteria())
+    plan = _plan(criteria=[mapping], responses=["ASAS20", mapping["id"]])  # ASAS20: cg-bm1's duration endpoints
+    return next(c for c in plan.derivations.response_criteria() if c.id == mapping["id"])
 
 
 @pytest.mark.parametrize("edit, message", [

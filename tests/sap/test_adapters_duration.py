@@ -39,12 +39,12 @@ ADSL = pd.DataFrame({
 def _addur(aval=(2.0, 4.0, 6.0, 1.0, 3.0), event=(1, 1, 0, 1, 1)) -> pd.DataFrame:
     """Responders R1, R2, R3 (RP2D) and P1, P2 (placebo); R5 and D1 respond too but are not analysed."""
     subj = ["R1", "R2", "R3", "P1", "P2", "R5", "D1", "R1"]
-    return pd.DataFrame({"USUBJID": subj, "PARAMCD": ["ASAS20"] * 7 + ["ASAS40"],
+    return pd.DataFrame({"USUBJID": subj, "PARAMCD": ["DURASAS20"] * 7 + ["DURASAS40"],
                          "ONSETDY": [8.0, 29.0, 8.0, 8.0, 57.0, 8.0, 8.0, 8.0],
                          "AVAL": list(aval) + [10.0, 5.0, 9.0], "EVENT": list(event) + [1, 1, 1]})
 
 
-ADONSET = pd.DataFrame({"USUBJID": ["R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4"], "PARAMCD": "ASAS20",
+ADONSET = pd.DataFrame({"USUBJID": ["R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4"], "PARAMCD": "ONSASAS20",
                         "ONSETDY": [8.0, 29.0, 8.0, np.nan, 8.0, 57.0, np.nan, np.nan],
                         "AVAL": [1.0, 4.0, 1.0, 24.0, 1.0, 8.0, 24.0, 12.0], "EVENT": [1, 1, 1, 0, 1, 1, 0, 0]})
 ADTTE = pd.DataFrame({"USUBJID": ["R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4", "R5"], "PARAMCD": "TTAE",

@@ -111,7 +111,7 @@ CASES = [
     ("basdai50_rule", "relative_or_absolute", lambda o: _criterion("BASDAI50")(o).improvement.combine, "or"),
     ("partial_remission_threshold", "lt2", lambda o: _criterion("ASASPR")(o).cutoff.comparison, "lt"),
     ("criteria", [OWN_ASAS20], lambda o: _criterion("ASAS20")(o).worsening.rule, "none"),
-    ("responses", ["ACR20", "EULAR"], "responses", ("ACR20", "EULAR")),
+    ("responses", ["ASAS20", "ACR20", "EULAR"], "responses", ("ASAS20", "ACR20", "EULAR")),  # ASAS20: episodes
     ("score_disagreement_tolerance", 0.005, "rederive_tolerance", 0.005),
 ]
 
