@@ -27,6 +27,8 @@ class ItemSpec:
     ``sens``: fraction of the treatment effect f(t) acting on the item (``bounded``: the value moves
     towards ``healthy`` by ``sens * f``; ``count``: mean multiplied by ``1 - sens * f``;
     ``lognormal``: log value shifted by ``sens * f``, negative = decrease).
+    ``ratio``: the recorded ``ratio_of[0]`` divided by the recorded ``ratio_of[1]`` of the same
+    subject-visit (e.g. the CD4+/CD8+ ratio), rounded to ``step``; no noise of its own.
     """
 
     paramcd: str
@@ -50,6 +52,7 @@ class ItemSpec:
     anrhi: float | None = None
     anrlo_f: float | None = None
     anrhi_f: float | None = None
+    ratio_of: tuple[str, str] | None = None
 
 
 def _nrs(code, label, mean, load, sens, sd=0.9, vload=0.45, noise=0.55):
@@ -143,6 +146,11 @@ _CYTOKINES = [
     _lab("IL22", "Interleukin 22 (pg/mL)", "pg/mL", 14.0, 0.55, 0.1, -0.4, 0.01, group="cytokine"),
     _lab("IL23", "Interleukin 23 (pg/mL)", "pg/mL", 18.0, 0.5, 0.1, -0.4, 0.01, group="cytokine"),
     _lab("IL10", "Interleukin 10 (pg/mL)", "pg/mL", 4.0, 0.5, 0.0, 0.4, 0.01, group="cytokine"),
+    _lab("TGFB", "Transforming Growth Factor beta (ng/mL)", "ng/mL", 22.0, 0.35, -0.05, 0.3, 0.01,
+         group="cytokine"),
+    _lab("IFNG", "Interferon gamma (pg/mL)", "pg/mL", 9.0, 0.55, 0.15, -0.45, 0.01, group="cytokine"),
+    _lab("CCL2", "Monocyte Chemoattractant Protein 1 (CCL2) (pg/mL)", "pg/mL", 260.0, 0.4, 0.1, -0.3, 0.1,
+         group="cytokine"),
 ]
 _IMMUNE = [
     _lab("CD4", "CD4+ T cells (% of lymphocytes)", "%", 38.0, 0.15, 0.0, 0.0, 0.1, group="immune", hi=100),
@@ -154,6 +162,16 @@ _IMMUNE = [
     _lab("MONO", "Monocytes (% of leukocytes)", "%", 6.5, 0.2, 0.05, -0.05, 0.1, group="immune", hi=100),
     _lab("NEUT", "Neutrophils (% of leukocytes)", "%", 60.0, 0.1, 0.03, -0.03, 0.1, group="immune", hi=100),
     _lab("BCELL", "B cells (% of lymphocytes)", "%", 11.0, 0.3, 0.0, 0.0, 0.1, group="immune", hi=100),
+    _lab("TH1", "Th1 cells (% of CD4+)", "%", 16.0, 0.3, 0.1, -0.3, 0.01, group="immune", hi=100),
+    _lab("TH2", "Th2 cells (% of CD4+)", "%", 2.8, 0.35, -0.05, 0.2, 0.01, group="immune", hi=100),
+    _lab("CD3", "CD3+ T cells (% of lymphocytes)", "%", 68.0, 0.1, 0.0, 0.0, 0.1, group="immune", hi=100),
+    ItemSpec("CD4CD8", "CD4+/CD8+ ratio", "ratio", "adlb", "ratio", None, None, 0.01, 0.0, 0.0, group="immune",
+             ratio_of=("CD4", "CD8")),
+]
+_IMMUNOGLOBULINS = [
+    _lab("IGA", "Immunoglobulin A (g/L)", "g/L", 3.0, 0.3, 0.1, -0.1, 0.01, 0.7, 4.0, group="immune"),
+    _lab("IGG", "Immunoglobulin G (g/L)", "g/L", 12.5, 0.2, 0.05, -0.05, 0.01, 7.0, 16.0, group="immune"),
+    _lab("IGM", "Immunoglobulin M (g/L)", "g/L", 1.2, 0.35, 0.0, -0.05, 0.01, 0.4, 2.3, group="immune"),
 ]
 _SAFETY = [
     ItemSpec("ALT", "Alanine Aminotransferase (U/L)", "U/L", "adlb", "safety", 1, None, 1, 21.0, 0.35,
@@ -171,7 +189,8 @@ _SAFETY = [
 ]
 
 CATALOG: dict[str, ItemSpec] = {s.paramcd: s for s in (_BASDAI + _BASFI + _GLOBAL + _PAIN + _MOBILITY + _COUNTS
-                                                      + _IMAGING + _RA + _ACUTE + _CYTOKINES + _IMMUNE + _SAFETY)}
+                                                      + _IMAGING + _RA + _ACUTE + _CYTOKINES + _IMMUNE
+                                                      + _IMMUNOGLOBULINS + _SAFETY)}
 SAFETY_LABS = tuple(s.paramcd for s in _SAFETY)
 BASDAI_ITEMS = tuple(s.paramcd for s in _BASDAI)
 BASFI_ITEMS = tuple(s.paramcd for s in _BASFI)
@@ -210,7 +229,7 @@ def required_parameters(plan: Plan) -> dict[str, tuple[float, ...]]:
             if ep.parameter not in CATALOG:
                 raise ValueError(f"endpoint {ep.id}: raw parameter {ep.parameter!r} is not in the synthetic "
                                  f"data catalogue (synthetic_data/catalog.py)")
-            params = (ep.parameter,)
+            params = (*(CATALOG[ep.parameter].ratio_of or ()), ep.parameter)
         elif ep.derivation in DERIVATION_INPUTS:
             params = DERIVATION_INPUTS[ep.derivation]
         else:

@@ -91,6 +91,14 @@ def simulate_item(spec: ItemSpec, latent: np.ndarray, e: np.ndarray, f: np.ndarr
     return np.clip(round_to(np.clip(val, lo, hi), spec.step), lo, hi)
 
 
+def ratio_item(spec: ItemSpec, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """A ratio parameter as a laboratory reports it (e.g. CD4+/CD8+): the recorded numerator over the recorded
+    denominator of the same subject-visit, rounded to ``spec.step``."""
+    if (denominator <= 0).any():
+        raise ValueError(f"{spec.paramcd}: denominator {spec.ratio_of[1]} has values <= 0")
+    return round_to(numerator / denominator, spec.step)
+
+
 def normal_range(spec: ItemSpec, female: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ANRLO, ANRHI) per subject (sex-specific where the catalogue gives female limits)."""
     n = len(female)

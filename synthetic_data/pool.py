@@ -71,13 +71,20 @@ def _draw_pool(p: SynthParams, params: list[str], m: int, v: int, rng: np.random
 
 
 def pool_values(pool: Pool, params: list[str], f: np.ndarray, p: SynthParams) -> dict[str, np.ndarray]:
+    """Recorded values (N, V) of each parameter; a ``ratio`` item from the recorded values of its two parts."""
     out = {}
     for k in params:
         spec = replace(CATALOG[k], **p.item_overrides.get(k, {}))
+        if spec.model == "ratio":
+            continue
         spec = replace(spec, sd_subj=spec.sd_subj * p.sd_subj_scale, noise=spec.noise * p.item_noise_scale)
         latent = pool.w if spec.latent == "structure" else pool.z
         out[k] = measurements.simulate_item(spec, latent, pool.e, f, pool.noise[k], pool.female, p.visit_sd)
-    return out
+    for k in params:
+        spec = CATALOG[k]
+        if spec.model == "ratio":
+            out[k] = measurements.ratio_item(spec, out[spec.ratio_of[0]], out[spec.ratio_of[1]])
+    return {k: out[k] for k in params}
 
 
 def select_subjects(p: SynthParams, params: list[str], n: int, v: int, rng: np.random.Generator) -> Pool:
