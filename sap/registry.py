@@ -47,12 +47,16 @@ class DemographicsOptions(MethodOptions):
 class ContinuousSummaryOptions(MethodOptions):
     value: voc.Value = "CHG"
     include_baseline: bool = True
+    #: add a Total column: every subject of the analysis pooled over the groups (e.g. all dose levels)
+    total: bool = False
 
 
 class ResponseRateOptions(MethodOptions):
     ci_method: voc.CIMethod = "clopper_pearson"
     level: float = Level
     imputation: tuple[Imputation, ...] = ("nri", "observed_case")
+    #: add a Total column: every subject of the analysis pooled over the groups (e.g. all dose levels)
+    total: bool = False
 
 
 class ResponseComparisonOptions(MethodOptions):
@@ -114,6 +118,8 @@ class AEOptions(MethodOptions):
     grade_variable: Literal["AETOXGR", "AESEV"] = "AETOXGR"
     terms: tuple[str, ...] = ()
     min_percent: float = 0.0
+    #: "related": only events related to the study treatment (AEREL; a missing relationship counts as related)
+    relatedness: Literal["any", "related"] = "any"
 
 
 class DLTOptions(MethodOptions):
@@ -155,11 +161,13 @@ def _s_demographics(o: DemographicsOptions) -> str:
 
 def _s_continuous(o: ContinuousSummaryOptions) -> str:
     base = "baseline included" if o.include_baseline else "baseline not shown"
-    return f"Descriptive statistics of {voc.VALUE_LABELS[o.value]} by visit and treatment group ({base})."
+    total = " and pooled over the groups (Total column)" if o.total else ""
+    return f"Descriptive statistics of {voc.VALUE_LABELS[o.value]} by visit and treatment group{total} ({base})."
 
 
 def _s_rate(o: ResponseRateOptions) -> str:
-    return (f"Response proportion by group and visit with {_pct(o.level)} {voc.CI_LABELS[o.ci_method]} "
+    total = ", and pooled over the groups (Total column)," if o.total else ""
+    return (f"Response proportion by group and visit{total} with {_pct(o.level)} {voc.CI_LABELS[o.ci_method]} "
             f"confidence intervals; missing data: {_imputations(o.imputation)}.")
 
 
@@ -210,6 +218,8 @@ def _s_tte(o: TimeToEventOptions) -> str:
 
 def _s_ae(o: AEOptions) -> str:
     scope = "treatment-emergent adverse events" if o.treatment_emergent_only else "all adverse events"
+    if o.relatedness == "related":
+        scope += " related to the study treatment (AEREL; a missing relationship counted as related)"
     terms = f"; terms: {_list(o.terms)}" if o.terms else ""
     cut = f"; preferred terms in at least {o.min_percent:g}% of subjects in any group" if o.min_percent else ""
     return f"Subjects with {scope} (n, %), grade from {o.grade_variable}{terms}{cut}."

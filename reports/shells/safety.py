@@ -26,6 +26,8 @@ SHIFT_NOTE = ("Rows: baseline category; columns: worst post-baseline category (L
               "to the range width). Percentages of the population N.")
 CHANGE_NOTE = ("n, mean (SD), median, min-max of the value and of the change from baseline by visit; observed "
                "values of the analysed record per visit.")
+RELATED_NOTE = ("Only events related to the study treatment (AEREL related, possibly, probably or definitely "
+                "related; a missing relationship counted as related).")
 DLT_NOTE = ("DLT rate = subjects with at least one DLT (ADAE DLTFL = Y) / DLT-evaluable subjects; exact "
             "Clopper-Pearson CI.")
 
@@ -66,8 +68,10 @@ def _ae_frame(result) -> pd.DataFrame:
 
 
 def _ae_tables(result, sc: ShellContext, *table_notes: str) -> list[DisplayTable]:
-    scope = ("Treatment-emergent AEs only (TRTEMFL = Y)." if sc.options(result).treatment_emergent_only
-             else "All adverse events.")
+    opts = sc.options(result)
+    scope = "Treatment-emergent AEs only (TRTEMFL = Y)." if opts.treatment_emergent_only else "All adverse events."
+    if opts.relatedness == "related":
+        scope += " " + RELATED_NOTE
     notes = footnotes(result, sc, AE_CELL_NOTE, scope, GRADE_NOTES[result.extra["grade_scale"]], *table_notes)
     return [DisplayTable(result.title, _ae_frame(result), footnotes=notes, stub_columns=(AE_STUB,))]
 

@@ -14,6 +14,19 @@ from sap.registry import method_entry
 from sap.spec import Analysis
 
 
+#: label of the pooled column (every analysis subject over the groups) of ``options.total``
+TOTAL = "Total"
+
+
+def pooled_counts(counts: dict[str, int], analysis: Analysis) -> dict[str, int]:
+    """Population N per column: the groups, then ``Total`` (their sum) when the analysis' ``options.total`` asks."""
+    if not getattr(analysis.options, "total", False):
+        return dict(counts)
+    if TOTAL in counts:
+        raise UserInputError(f"analyses[{analysis.id}].options.total: a treatment group is already labelled {TOTAL!r}")
+    return {**counts, TOTAL: sum(counts.values())}
+
+
 def visit_label(ctx: AnalysisContext, avisitn) -> str:
     return ctx.plan.visit_label(float(avisitn))
 

@@ -22,7 +22,7 @@ from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion, withheld_result
 from sap.spec import Analysis
 
-from ._common import concat_tidy, endpoint_visits, select_frame, visit_label
+from ._common import TOTAL, concat_tidy, endpoint_visits, pooled_counts, select_frame, visit_label
 
 RESPONSE_COLUMN = {"nri": "AVAL_NRI", "observed_case": "AVAL_OC"}
 SUBGROUP_VARIABLES = (("SEX", "Sex"), ("STRAT1", "Stratum"), ("HLAB27", "HLA-B27"), ("AGEGR1", "Age group"))
@@ -49,7 +49,8 @@ def derive_imputed(recs: pd.DataFrame, imputation: str) -> tuple[pd.DataFrame, E
 
 def _result(analysis: Analysis, rows: pd.DataFrame, ctx: AnalysisContext, **kw) -> AnalysisResult:
     return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
-                          rows, level=analysis.options.level, group_n=ctx.column_counts(analysis), **kw)
+                          rows, level=analysis.options.level, group_n=pooled_counts(ctx.column_counts(analysis),
+                                                                                      analysis), **kw)
 
 
 def _reported(exclusion: Exclusion, imputation: str) -> bool:
@@ -58,19 +59,23 @@ def _reported(exclusion: Exclusion, imputation: str) -> bool:
 
 
 def response_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """Responders and proportion with CI per group and visit, for each imputation of the plan."""
+    """Responders and proportion with CI per group and visit, for each imputation of the plan; with ``options.total``
+    also over every analysis subject (``Total``: the same records, pooled over the groups)."""
     opts = analysis.options
     recs = response_records(ctx, analysis)
+    pooled = TOTAL in pooled_counts(ctx.column_counts(analysis), analysis)
     parts, excluded, rates = [], [], None
     for imputation in opts.imputation:
         data, exclusion = derive_imputed(recs, imputation)
         if _reported(exclusion, imputation):
             excluded.append(exclusion)
+        if pooled:
+            data = pd.concat([data, data.assign(ARMLABEL=TOTAL)], ignore_index=True)
         tidy = summarize_response_rates(data, response_col="RESP", group_col="ARMLABEL", visit_col="AVISITN",
                                         method=opts.ci_method, level=opts.level, imputation=imputation).tidy()
         parts.append(tidy)
-        if rates is None:
-            prop = tidy[tidy["statistic"] == "proportion"]
+        if rates is None:  # figure data: the groups (the figure is by group)
+            prop = tidy[(tidy["statistic"] == "proportion") & (tidy["group"] != TOTAL)]
             rates = prop.assign(visit_label=prop["visit"].map(lambda v: visit_label(ctx, v)))[
                 ["group", "visit", "visit_label", "estimate", "ci_lower", "ci_upper", "n"]].reset_index(drop=True)
     return _result(analysis, concat_tidy(parts), ctx, excluded=tuple(excluded),

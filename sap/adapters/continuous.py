@@ -15,7 +15,7 @@ from sap.context import AnalysisContext
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import Analysis
 
-from ._common import analysed_records
+from ._common import TOTAL, analysed_records, pooled_counts
 
 VALUE_LABEL = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "Percent change from baseline"}
 
@@ -26,11 +26,13 @@ def endpoint_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
 
 
 def continuous_summary(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """n, mean (se), SD, median, min, max per visit and group; baseline (AVAL) first when the plan includes it."""
+    """n, mean (se), SD, median, min, max per visit and group (and pooled over the groups, ``Total``, with
+    ``options.total``); baseline (AVAL) first when the plan includes it."""
     opts = analysis.options
     subj = ctx.plan.data.subject_variable
     recs = endpoint_records(ctx, analysis)
     counts = ctx.column_counts(analysis)
+    column_n = pooled_counts(counts, analysis)
     ep = ctx.plan.endpoint(analysis.endpoint)
     unit = f" ({ep.unit})" if ep.unit else ""
     rows, missing = [], {}
@@ -42,8 +44,8 @@ def continuous_summary(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResu
         what = "Baseline value" if v == 0 else VALUE_LABEL[col]
         values = pd.to_numeric(at[col], errors="coerce")
         missing[col] = missing.get(col, 0) + int(values[at["ARMLABEL"].isin(counts)].isna().sum())
-        for g in counts:
-            d = compute_descriptive(values[at["ARMLABEL"] == g])
+        for g in column_n:
+            d = compute_descriptive(values[at["ARMLABEL"].isin(counts) if g == TOTAL else at["ARMLABEL"] == g])
             base = dict(group=g, visit=float(v), n=d["n"], label=f"{ep.label}{unit}: {what}", value=col)
             rows.append(dict(base, statistic="mean", estimate=d["mean"], se=d["se"]))
             rows += [dict(base, statistic=s, estimate=d[s]) for s in ("sd", "median", "min", "max")]
@@ -51,5 +53,5 @@ def continuous_summary(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResu
         columns={subj: "subject", "ARMLABEL": "group", "AVISITN": "visit", "AVAL": "value"})
     excluded = tuple(Exclusion(f"{col} missing", n) for col, n in missing.items() if n)
     return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
-                          tidy_frame(rows), group_n=counts, records_used=len(recs), excluded=excluded,
+                          tidy_frame(rows), group_n=column_n, records_used=len(recs), excluded=excluded,
                           frames={"trajectories": traj.reset_index(drop=True)})

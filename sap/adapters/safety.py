@@ -24,6 +24,9 @@ from sap.errors import UserInputError
 from sap.results import AnalysisResult, Exclusion, not_estimable_result
 from sap.spec import Analysis
 
+#: the AE methods whose table can be restricted to related events (``options.relatedness``)
+RELATEDNESS_METHODS = ("ae_by_max_grade", "ae_by_soc_pt")
+
 
 def _result(analysis: Analysis, rows: pd.DataFrame, group_n, **kw) -> AnalysisResult:
     return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
@@ -55,6 +58,9 @@ def _check_ae_options(analysis: Analysis) -> None:
                              f"implemented; remove it (every preferred term is shown)")
     if opts.terms and analysis.method != "ae_special_interest":
         raise UserInputError(f"analyses[{analysis.id}].options.terms: only ae_special_interest uses terms")
+    if opts.relatedness != "any" and analysis.method not in RELATEDNESS_METHODS:
+        raise UserInputError(f"analyses[{analysis.id}].options.relatedness: only "
+                             f"{' and '.join(RELATEDNESS_METHODS)} restrict the table to related events")
 
 
 def select_ae_data(ctx: AnalysisContext, analysis: Analysis) -> AEData:
@@ -72,12 +78,22 @@ def select_ae_data(ctx: AnalysisContext, analysis: Analysis) -> AEData:
                            treatment_emergent_only=opts.treatment_emergent_only, columns=columns)
 
 
+def _related_only(analysis: Analysis) -> bool:
+    return analysis.options.relatedness == "related"
+
+
 def _ae_result(ctx: AnalysisContext, analysis: Analysis, table: AETable) -> AnalysisResult:
+    """The result of an AE table; with ``relatedness: related`` the unrelated records are counted as excluded."""
     data = table.data
     layout = table.rows.drop_duplicates("order")
+    excluded, used = _exclusions(data.excluded, "ADAE records"), len(data.ae)
+    if _related_only(analysis):
+        unrelated = int((~data.ae["related"].astype(bool)).sum())
+        excluded += (Exclusion("not related to the study treatment (options.relatedness: related)", unrelated,
+                               "ADAE records"),)
+        used -= unrelated
     return _result(analysis, table.tidy(analysis_id=analysis.id, population=analysis.population),
-                   ctx.column_counts(analysis), notes=data.notes, records_used=len(data.ae),
-                   excluded=_exclusions(data.excluded, "ADAE records"),
+                   ctx.column_counts(analysis), notes=data.notes, records_used=used, excluded=excluded,
                    extra={"grade_scale": data.grade_scale,
                           "indent": {int(o): int(i) for o, i in zip(layout["order"], layout["indent"])}})
 
@@ -87,14 +103,26 @@ def ae_overview(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     return _ae_result(ctx, analysis, summarize_ae_overview(select_ae_data(ctx, analysis), title=analysis.title))
 
 
+def _subset(analysis: Analysis) -> dict:
+    """``where``/``any_label`` of an AE table restricted to related events (``options.relatedness``), else none."""
+    if not _related_only(analysis):
+        return {}
+    return dict(where="related", any_label="Any related TEAE" if analysis.options.treatment_emergent_only
+                else "Any related AE")
+
+
 def ae_by_soc_pt(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """Subjects with AEs by SOC and PT (AET02; :func:`analyses.safety_ae_tables.summarize_ae_by_soc_pt`)."""
-    return _ae_result(ctx, analysis, summarize_ae_by_soc_pt(select_ae_data(ctx, analysis), title=analysis.title))
+    """Subjects with AEs by SOC and PT (AET02; :func:`analyses.safety_ae_tables.summarize_ae_by_soc_pt`); only
+    related events with ``relatedness: related``."""
+    return _ae_result(ctx, analysis, summarize_ae_by_soc_pt(select_ae_data(ctx, analysis), title=analysis.title,
+                                                            **_subset(analysis)))
 
 
 def ae_by_max_grade(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """Subjects by worst grade (AET04; :func:`analyses.safety_ae_grade.summarize_ae_by_max_grade`)."""
-    return _ae_result(ctx, analysis, summarize_ae_by_max_grade(select_ae_data(ctx, analysis), title=analysis.title))
+    """Subjects by worst grade (AET04; :func:`analyses.safety_ae_grade.summarize_ae_by_max_grade`); only related
+    events with ``relatedness: related`` (R tern ``count_occurrences_by_grade`` on the related records)."""
+    return _ae_result(ctx, analysis, summarize_ae_by_max_grade(select_ae_data(ctx, analysis), title=analysis.title,
+                                                               **_subset(analysis)))
 
 
 def ae_serious(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
