@@ -18,7 +18,7 @@ from reports import figures as figs
 from reports.blocks import (BLINDED_LABEL, TablePart, bullets, figure_block, frame_table, heading, labelled,
                             note_block, paragraph, table_block)
 from reports.format import ci_header
-from reports.reproduction import summarize_reproduction
+from reports.reproduction import count_agreement, how_data_were_made, summarize_reproduction
 from reports.shells import display_tables
 from reports.shells.common import ShellContext, not_estimable_reason
 from reports.tables import write_table_csv
@@ -235,28 +235,36 @@ def catalogue_frame(plan, outcomes, *, blinded: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Number", "Title", "Population", "Status"])
 
 
-CALIBRATED_DATA_NOTE = (
-    "How the data of this run were made: the frozen synthetic data of this plan were selected from a simulated "
-    "pool of candidate trials because their summary matches the published one (synthetic_data/CALIBRATION.md). "
-    "Agreement below therefore shows that the plan's computations reproduce the published numbers from data "
-    "with that summary; it is not an independent confirmation of the published findings.")
+def reproduction_intro(plan, frame: pd.DataFrame, *, calibrated_data: bool) -> str:
+    """What the reproduction table shows: on the frozen synthetic data, first how those data were made (the plan's
+    statement); then how many published results agree with this run, values and directions counted apart."""
+    c = count_agreement(frame)
+    counts = (f"{c['agree']} of {c['total']} published results agree with this run: {c['values_agree']} of "
+              f"{c['values']} published values to the published precision (the run's value rounds to the published "
+              f"value) and {c['directions_agree']} of {c['directions']} published directions (such as p < 0.05) "
+              "as directions. Values are read from this run's result rows by analysis, statistic and visit.")
+    made = how_data_were_made(plan) if calibrated_data else ""
+    return (paragraph(f"How the data of this run were made: {made}") + "\n" if made else "") + paragraph(counts)
 
 
-def reproduction_markdown(plan, outcomes, *, calibrated_data: bool = False) -> str:
-    """The reproduction table (published value beside this run's value); on the frozen calibrated data the
-    table first says how those data were made."""
+def reproduction_markdown(plan, outcomes, *, calibrated_data: bool = False, output=None, out_dir: Path | None = None,
+                          assets: Assets | None = None) -> str:
+    """The reproduction table (published value beside this run's value) as the plan's reproduction output (caption
+    and CSV ``tables/<id>_1.csv`` when ``output`` and ``out_dir`` are given); on the frozen synthetic data it first
+    says how those data were made (:func:`how_data_were_made`)."""
     frame = summarize_reproduction(plan, outcomes)
-    n_agree = int((frame["Agrees"] == "yes").sum())
-    intro = paragraph(f"{n_agree} of {len(frame)} published values are reproduced to the published precision "
-                      "(the run's value rounds to the published value). Values are read from this run's result "
-                      "rows by analysis, statistic and visit.")
-    if calibrated_data:
-        intro = paragraph(CALIBRATED_DATA_NOTE) + "\n" + intro
-    block = table_block([TablePart(frame_table(frame, stub=("Published quantity",)))],
-                        block_id="reproduction", caption="Table R.1: Published results and this run",
-                        notes=["Agrees: |this run - published| <= precision / 2."]
-                        + ([CALIBRATED_DATA_NOTE] if calibrated_data else []))
-    return intro + "\n" + block
+    table = frame_table(frame, stub=("Published quantity",))
+    caption = output_caption(output, False) if output is not None else "Table R.1: Published results and this run"
+    if output is not None and out_dir is not None:
+        path = write_table_csv(table, out_dir / "tables" / f"{safe_filename(output.id)}_1.csv")
+        if assets is not None:
+            assets.paths.append(path)
+    notes = ["Agrees: a published value when |this run - published| <= precision / 2 (exact for counts); a "
+             "published direction when this run's value lies on the published side."]
+    notes += [output.footnote] if output is not None and output.footnote else []
+    block = table_block([TablePart(table)], block_id=f"out-{output.id}" if output is not None else "reproduction",
+                        caption=caption, notes=notes)
+    return reproduction_intro(plan, frame, calibrated_data=calibrated_data) + "\n" + block
 
 
 def data_notes_markdown(bundle) -> str:
@@ -272,6 +280,25 @@ def data_notes_markdown(bundle) -> str:
     if not out:
         out.append(paragraph("No data-handling notes were recorded for this run."))
     return "\n".join(out)
+
+
+def _section_blocks(bundle, section: str, items, out_dir: Path, assets: Assets, sc: ShellContext) -> list[str]:
+    """The blocks of one report section. In the reproduction section of a plan with published values the first
+    table of the section is the published-values comparison; its other outputs follow as usual."""
+    plan, outcomes, blinded = bundle.plan, bundle.outcomes, bundle.blinded
+    out, comparison = [], None
+    if section == "reproduction" and plan.published:
+        comparison = next((o for o in items if o.kind == "table"), None)
+        out.append(reproduction_markdown(plan, outcomes, output=comparison, out_dir=out_dir, assets=assets,
+                                         calibrated_data=bundle.manifest.get("data_source") == "frozen synthetic data"))
+    for o in items:
+        if o is comparison:
+            continue
+        if o.kind == "figure":
+            out.append(figure_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
+        else:
+            out.append(table_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded, sc=sc))
+    return out
 
 
 def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
@@ -294,19 +321,10 @@ def build_results_body(bundle, out_dir: Path) -> tuple[str, list[Path]]:
                            block_id="catalogue", caption="List of tables and figures"))
     for section, title in SECTIONS:
         items = [o for o in plan.outputs if o.section == section]
-        if section == "reproduction" and plan.published:
-            pass
-        elif not items:
+        if not items and not (section == "reproduction" and plan.published):
             continue
         out.append(heading(1, title, anchor=f"sec-{section}"))
-        if section == "reproduction" and plan.published:
-            out.append(reproduction_markdown(
-                plan, outcomes, calibrated_data=bundle.manifest.get("data_source") == "frozen synthetic data"))
-        for o in items:
-            if o.kind == "figure":
-                out.append(figure_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded))
-            else:
-                out.append(table_output_markdown(plan, o, outcomes, out_dir, assets, blinded=blinded, sc=sc))
+        out += _section_blocks(bundle, section, items, out_dir, assets, sc)
     out.append(heading(1, "Data handling notes", anchor="data-notes"))
     out.append(data_notes_markdown(bundle))
     return "\n".join(out), assets.paths

@@ -11,6 +11,7 @@ import pandas as pd
 from sap.registry import method_entry, method_sentence
 from sap.spec_criteria import PAIN
 
+from reports.reproduction import how_data_were_made, published_texts
 from reports.results_document import display_number, population_text
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
@@ -283,11 +284,15 @@ def notes_section(plan) -> str:
     out = [heading(1, "Choices where the registration was silent", anchor="sap-notes")]
     out.append(bullets(plan.notes, numbered=True) if plan.notes else paragraph("None."))
     if plan.published:
-        frame = pd.DataFrame([{"Published quantity": p.label, "Value": f"{p.value:g}", "Precision": f"{p.precision:g}",
-                               "Analysis": p.analysis, "Statistic": p.statistic,
+        frame = pd.DataFrame([{"Published quantity": p.label, "Value": published_texts(p)[0],
+                               "Compared as": published_texts(p)[1], "Analysis": p.analysis,
+                               "Statistic": p.statistic if p.column == "estimate" else f"{p.statistic} ({p.column})",
                                "Visit": "" if p.visit is None else plan.visit_label(p.visit), "Source": p.source}
                               for p in plan.published])
-        out.append(heading(2, "Published values to be reproduced", anchor="sap-published"))
+        out.append(heading(2, "Published values set beside the run", anchor="sap-published"))
+        made = how_data_were_made(plan)
+        if made:
+            out.append(paragraph(f"How the plan's frozen synthetic data were made: {made}"))
         out.append(_table(frame, "published", "Published values", stub=("Published quantity",)))
     return "\n".join(out)
 

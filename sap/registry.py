@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable, Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sap import vocabulary as voc
 from sap.method_entry import MethodEntry, MethodOptions, Selection, resolve
@@ -49,6 +49,24 @@ class ContinuousSummaryOptions(MethodOptions):
     include_baseline: bool = True
     #: add a Total column: every subject of the analysis pooled over the groups (e.g. all dose levels)
     total: bool = False
+
+
+PairedTest = Literal["paired_t", "signed_rank"]
+
+
+class PairedChangeOptions(MethodOptions):
+    """``test``: the test of no change from baseline; ``sensitivity``: further tests reported beside it."""
+
+    value: Literal["CHG"] = "CHG"
+    test: PairedTest = "paired_t"
+    sensitivity: tuple[PairedTest, ...] = ("signed_rank",)
+    level: float = Level
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "PairedChangeOptions":
+        if self.test in self.sensitivity or len(set(self.sensitivity)) < len(self.sensitivity):
+            raise ValueError(f"sensitivity {list(self.sensitivity)} repeats a test (test: {self.test})")
+        return self
 
 
 class ResponseRateOptions(MethodOptions):
@@ -165,6 +183,20 @@ def _s_continuous(o: ContinuousSummaryOptions) -> str:
     return f"Descriptive statistics of {voc.VALUE_LABELS[o.value]} by visit and treatment group{total} ({base})."
 
 
+PAIRED_TEST_TEXT = {
+    "paired_t": "paired t-test (t = mean change / SE, df = n - 1)",
+    "signed_rank": ("Wilcoxon signed-rank test (zero differences dropped; exact p with fewer than 50 non-zero "
+                    "differences and no ties, else normal approximation with continuity correction)"),
+}
+
+
+def _s_paired(o: PairedChangeOptions) -> str:
+    sens = _list([PAIRED_TEST_TEXT[t] for t in o.sensitivity])
+    return (f"Paired comparison of each visit with baseline over the subjects with both values: mean change from "
+            f"baseline with SD and {_pct(o.level)} t confidence interval; test of no change (two-sided): "
+            f"{PAIRED_TEST_TEXT[o.test]}; sensitivity: {sens}.")
+
+
 def _s_rate(o: ResponseRateOptions) -> str:
     total = ", and pooled over the groups (Total column)," if o.total else ""
     return (f"Response proportion by group and visit{total} with {_pct(o.level)} {voc.CI_LABELS[o.ci_method]} "
@@ -266,6 +298,10 @@ REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
            "descriptive statistics by visit (n, mean, SD, median, range)", "efficacy", _QS,
            _A + "continuous:continuous_summary", [_S + "continuous:summary_table"], _s_continuous,
            figures=("mean_change", "spaghetti")),
+    _entry("paired_change", PairedChangeOptions,
+           "paired comparison with baseline by visit: mean change, paired t-test, Wilcoxon signed-rank", "efficacy",
+           _QS, _A + "by_visit:summarize_by_visit", [_S + "paired:paired_table"], _s_paired,
+           compute="analyses.paired:summarize_paired_change", references="Student 1908; Wilcoxon 1945"),
     _entry("response_rate", ResponseRateOptions, "response proportion with exact/score CI by arm and visit",
            "efficacy", _RESP, _A + "binary:response_rate", [_S + "binary:rate_table"], _s_rate,
            figures=("response_rates",)),

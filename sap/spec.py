@@ -112,9 +112,7 @@ class Plan(PlanModel):
             elif h.visit is not None and h.visit not in visits:
                 errors.append(f"multiplicity.family[{h.label}].visit: {h.visit} not in the visit schedule")
         errors += check_episode_references(self)
-        for pv in self.published:
-            if pv.analysis not in analyses:
-                errors.append(f"published[{pv.label}].analysis: unknown analysis {pv.analysis!r}")
+        errors += _published_errors(self, analyses, visits)
         if errors:
             raise ValueError("; ".join(errors))
         return self
@@ -134,6 +132,25 @@ class Plan(PlanModel):
             if v.avisitn == avisitn:
                 return v.label
         return f"Week {avisitn:g}"
+
+
+def _published_errors(plan: Plan, analyses: set[str], visits) -> list[str]:
+    """Published values: known analysis and visit, listed by the reproduction output(s) when the plan has one, and
+    a plan with frozen synthetic data says how they were made (``data.synthetic.notes``, printed beside them)."""
+    errors = []
+    shown = {a for o in plan.outputs if o.section == "reproduction" for a in o.analyses}
+    for pv in plan.published:
+        if pv.analysis not in analyses:
+            errors.append(f"published[{pv.label}].analysis: unknown analysis {pv.analysis!r}")
+        elif shown and pv.analysis not in shown:
+            errors.append(f"published[{pv.label}].analysis: {pv.analysis} is not among the analyses of the "
+                          f"reproduction output(s)")
+        if pv.visit is not None and pv.visit not in visits:
+            errors.append(f"published[{pv.label}].visit: {pv.visit:g} not in the visit schedule")
+    if plan.published and plan.data.synthetic is not None and not plan.data.synthetic.notes.strip():
+        errors.append("data.synthetic.notes: a plan with published values must say how its frozen synthetic data "
+                      "were made (printed beside the reproduction table)")
+    return errors
 
 
 # --------------------------------------------------------------------------- loading and hashing

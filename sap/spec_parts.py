@@ -215,6 +215,9 @@ class DerivationSettings(PlanModel):
 
 
 class SyntheticSettings(PlanModel):
+    """The plan's frozen synthetic data: generator seed, number of subjects and ``notes``, how the data were made
+    (a plan with published values prints them beside its reproduction table, in the report and the SAP)."""
+
     seed: int
     n: Optional[int] = None
     notes: str = ""
@@ -243,12 +246,38 @@ class Objective(PlanModel):
 
 
 class PublishedValue(PlanModel):
-    """A number reported in a publication that this plan's run is expected to reproduce."""
+    """A number reported in a publication, set beside this run's value (:mod:`reports.reproduction`).
+
+    The run's value is read from the result rows of ``analysis`` with ``statistic`` (and ``visit``; ``row``: the
+    rows' ``label`` when several remain), in result column ``column``. ``comparison``: ``rounded`` agrees when the
+    run's value rounds to ``value`` at ``precision`` (|run - value| <= precision / 2; 0 = exact); ``below`` /
+    ``above`` is a published direction such as "p < 0.05" (``value`` = 0.05, no precision): agrees when the run's
+    value is strictly below / above ``value``."""
 
     label: str
     value: float
-    precision: float
+    precision: Optional[float] = Field(None, ge=0)
     analysis: str
     statistic: str
     visit: Optional[float] = None
+    row: Optional[str] = None
+    column: Literal["estimate", "n", "p_value"] = "estimate"
+    comparison: Literal["rounded", "below", "above"] = "rounded"
     source: str
+
+    @model_validator(mode="after")
+    def _precision_fits_comparison(self) -> "PublishedValue":
+        if self.comparison == "rounded" and self.precision is None:
+            raise ValueError(f"published[{self.label}].precision: needed to compare a value rounded to the "
+                             f"published precision (or give comparison: below / above for a direction)")
+        if self.comparison != "rounded" and self.precision is not None:
+            raise ValueError(f"published[{self.label}].precision: a direction ({self.comparison} {self.value:g}) "
+                             f"has no precision")
+        return self
+
+    def direction_text(self) -> str:
+        """'p > 0.05' for a direction (the published statement), '' for a rounded value."""
+        if self.comparison == "rounded":
+            return ""
+        what = "p" if self.column == "p_value" else self.statistic
+        return f"{what} {'<' if self.comparison == 'below' else '>'} {self.value:g}"

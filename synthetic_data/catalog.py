@@ -213,6 +213,8 @@ DERIVATION_INPUTS: dict[str, tuple[str, ...]] = {
 }
 #: Derivations that need no raw PARAMCD of their own (safety data, or built from other endpoints).
 NO_INPUTS = frozenset({"adae", "adae_dltfl", "response_duration", "response_onset"})
+#: Raw PARAMCDs simulated after the subjects are chosen, outside the item model (synthetic_data.mri).
+SEPARATE = frozenset({"MRITIE"})
 
 
 def required_parameters(plan: Plan) -> dict[str, tuple[float, ...]]:
@@ -223,7 +225,7 @@ def required_parameters(plan: Plan) -> dict[str, tuple[float, ...]]:
     all_post = tuple(v.avisitn for v in plan.schedule.visits if v.avisitn != 0)
     need: dict[str, set[float]] = {}
     for ep in plan.endpoints:
-        if ep.derivation in NO_INPUTS:
+        if ep.derivation in NO_INPUTS or (ep.derivation == "raw" and ep.parameter in SEPARATE):
             continue
         if ep.derivation == "raw":
             if ep.parameter not in CATALOG:

@@ -30,6 +30,7 @@ from .catalog import required_parameters
 from .datasets import build_adex, build_adsl, build_bds
 from .enrollment import block_randomize, phase_sizes, simulate_escalation
 from .params import DLT_TERMS, SynthParams, params_for
+from .mri import add_tie_records
 from .pool import activity_index, pool_values, select_subjects
 from .subsetting import subset_subjects
 from .trajectories import compute_effect_profile, draw_dropout, draw_visit_days
@@ -191,6 +192,7 @@ def generate(plan_id: str, seed: int, n: int | None = None, blinded: bool = Fals
         out, _ = _simulate(plan, p, seed, n)
     else:
         out, _ = calibrate(plan, p, seed, n)
+    out = add_tie_records(plan, out, seed)  # MRI TIE of the chosen subjects (own stream; nothing else changes)
     if blinded:
         out = blind(plan, out)
     return out

@@ -40,6 +40,7 @@ AS_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("CERVROTL", 0, 180, False), ("CERVROTR", 0, 180, False),
     ("SJC44", 0, 44, True), ("TJC44", 0, 44, True),
     ("MSASSS", 0, 72, False), ("ASSPIMRI", 0, 138, False),
+    ("MRITIE", 0, None, False),  # MRI total inflammation extent (Wang 2013): an extent, >= 0; no published scale
 )
 RA_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("SJC28", 0, 28, True), ("TJC28", 0, 28, True),
