@@ -127,8 +127,9 @@ def assign_arms(plan: Plan, adsl: pd.DataFrame, *, blinded: bool = False) -> pd.
         out["PHASEID"] = phases[0].id
     elif "PHASE" in out.columns and all(p.data_value for p in phases):
         by_phase_value = {p.data_value: p.id for p in phases}
-        out["PHASEID"] = out["PHASE"].astype("string").str.strip().map(by_phase_value)
         arm_phase = out["ARMID"].map(phase_of_arm)
+        # the contract has checked PHASE against the declared values; a missing PHASE is the arm's phase
+        out["PHASEID"] = out["PHASE"].astype("string").str.strip().map(by_phase_value).fillna(arm_phase)
         clash = arm_phase.notna() & out["PHASEID"].notna() & (arm_phase != out["PHASEID"])
         if clash.any():
             rows = (np.flatnonzero(clash.to_numpy()) + 1)[:5]

@@ -26,6 +26,7 @@ from sap.results import AnalysisResult
 from sap.sample_size import check_plan_power
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
+from sap.declared_codes import canonicalize_declared_codes
 from sap.data import check_contract, read_data_folder, sha256_file
 from sap.data.readers import NOT_DATASETS, dataset_name
 from sap.derivations import derive_for_plan
@@ -78,6 +79,7 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
     datasets = dict(loaded.datasets)
     if "adsl" not in datasets:
         raise UserInputError(f"{loaded.source_description}: required dataset adsl is missing")
+    datasets, code_log = canonicalize_declared_codes(plan, datasets)
     check_contract(datasets, requirements_for_plan(plan, datasets))
     adsl = datasets["adsl"]
     blinded = is_blinded(plan, adsl)
@@ -89,6 +91,9 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
     adsl = assign_arms(plan, adsl, blinded=blinded)
     datasets["adsl"] = adsl
     derived = derive_for_plan(plan, datasets)
+    if code_log:
+        derived["derivation_log"] = pd.concat([pd.DataFrame(code_log), derived.get("derivation_log")],
+                                              ignore_index=True)
     return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
                            data_source=loaded.source_description)
 

@@ -2,7 +2,7 @@
 
 On top of :func:`sap.data.default_requirements_for_contract`: the plan's required datasets, the ADSL flag of
 every population, the treatment variable, the strata variables, ``PHASE`` when the design has several
-phases, and the visit schedule for the BDS datasets of the contract (ADQS, ADLB), whose windows are the plan's
+phases, the values the plan declares for them (:mod:`sap.declared_codes`), and the visit schedule for the BDS datasets of the contract (ADQS, ADLB), whose windows are the plan's
 own visits (:class:`sap.spec.Visit`).
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 from sap.data import (AllowedValues, ColumnSpec, DataRequirements, UniqueKey, VisitSchedule,
                       default_requirements_for_contract)
 from sap.data.defaults import YES_NO_FLAGS
+from sap.declared_codes import declared_value_rules
 from sap.spec import Plan
 
 #: datasets whose records are events: zero rows is valid data (no event occurred), not a missing dataset
@@ -44,7 +45,7 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]) -> D
     if bds:
         schedules.append(VisitSchedule(datasets=bds, windows=plan.schedule.visits))
     extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules),
-                             subject_key=plan.data.subject_variable)
+                             allowed=declared_value_rules(plan), subject_key=plan.data.subject_variable)
     merged = base.merge(extra)
     # an event dataset with its columns but no rows means "no events occurred" (e.g. no adverse events)
     empty_events = {d for d in EVENT_DATASETS if d in datasets and len(datasets[d]) == 0}

@@ -198,8 +198,10 @@ def find_allowed_value_problems(datasets, req: DataRequirements) -> list[Problem
             if frame is None or rule.column not in frame.columns:
                 continue
             listed = ", ".join(_fmt(v) for v in rule.values) + (" or missing" if rule.allow_missing else "")
-            problem = _problem(frame, name, rule.column, "not_allowed", _allowed_mask(frame[rule.column], rule),
-                               f"values not in {{{listed}}}", (rule.column,), "value not allowed")
+            mask = _allowed_mask(frame[rule.column], rule)
+            bad = ", ".join(_fmt(v) for v in pd.unique(frame[rule.column][mask])[:MAX_EXAMPLE_ROWS])
+            problem = _problem(frame, name, rule.column, "not_allowed", mask, f"values not in {{{listed}}}",
+                               (rule.column,), f"value {bad} not allowed" if mask.any() else "")
             if problem is not None:
                 out.append(problem)
     return out
