@@ -9,6 +9,7 @@ states (counts exact, means/SDs to the published decimal, p-values as directions
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from pathlib import Path
@@ -151,7 +152,7 @@ def test_a_direction_on_the_wrong_side_does_not_agree(plan, bundle):
     outcome = bundle.outcomes["TIE-PAIRED"]
     rows = outcome.rows.copy()
     rows.loc[(rows["statistic"] == "t_test") & (rows["visit"] == 4.0), "p_value"] = 0.01
-    outcomes = dict(bundle.outcomes, **{"TIE-PAIRED": type(outcome)(**{**outcome.__dict__, "rows": rows})})
+    outcomes = dict(bundle.outcomes, **{"TIE-PAIRED": dataclasses.replace(outcome, rows=rows)})
     frame = summarize_reproduction(plan, outcomes).set_index("Published quantity")
     assert frame.loc["MRI TIE change from baseline at week 4: p-value (paired t-test)", "Agrees"] == "no"
     assert frame.loc["MRI TIE change from baseline at week 20: p-value (paired t-test)", "Agrees"] == "yes"

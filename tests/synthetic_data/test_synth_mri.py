@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sap.spec import load_plan
+from sap.spec import load_plan, plan_from_mapping
 from synthetic_data import frozen_dir, generate
 from synthetic_data.calibration import round_half_away
 from synthetic_data.generator import calibrate
@@ -103,7 +103,5 @@ def test_impossible_direction_raises():
 def test_missing_published_mean_is_named():
     raw = load_plan("wang2013").model_dump(mode="json")
     raw["published"] = [p for p in raw["published"] if not (p["analysis"] == "TIE-SUM" and p["visit"] == 20)]
-    from sap.spec import plan_from_mapping
-
     with pytest.raises(ValueError, match=r"none is published for visit\(s\) 20"):
         tie_targets(plan_from_mapping(raw))
