@@ -53,7 +53,7 @@ class AEData:
 
     ``ae`` has one row per analysed record with columns ``subject``, ``group``, ``soc``, ``pt``,
     ``grade`` (ordinal 1-5, or 1-3 for severity; NaN if missing), ``serious``, ``related``,
-    ``fatal``, ``discontinued`` (NaN if AEACN absent), ``dlt`` (NaN if DLTFL absent) plus the
+    ``fatal``, ``discontinued`` (NaN if AEACN absent; ``has_discontinuation`` is False when it is blank throughout), ``dlt`` (NaN if DLTFL absent) plus the
     original ADAE columns prefixed ``src_``.
     """
 
@@ -247,7 +247,7 @@ def prepare_ae_data(adsl: pd.DataFrame, adae: pd.DataFrame, *, group: str = "TRT
     if c.death in ae.columns:
         fatal |= _upper(ae[c.death].astype(object)) == "Y"
     out["fatal"] = fatal.astype(bool)
-    has_acn = c.action in ae.columns
+    has_acn = c.action in ae.columns and bool(_strip(ae[c.action].astype(object)).notna().any())
     out["discontinued"] = (_upper(ae[c.action].astype(object))
                            .isin(DISCONTINUATION_VALUES) if has_acn else np.nan)
     has_dlt = c.dlt in ae.columns
@@ -257,7 +257,9 @@ def prepare_ae_data(adsl: pd.DataFrame, adae: pd.DataFrame, *, group: str = "TRT
         out[f"src_{col}"] = ae[col]
     notes = []
     if not has_acn:
-        notes.append(f"ADAE has no {c.action!r}: discontinuations not summarised")
+        notes.append(f"ADAE has no {c.action!r}: discontinuations not summarised" if c.action not in ae.columns
+                     else f"ADAE {c.action!r} is blank in every analysed record: discontinuations not summarised "
+                          f"from it")
     if not has_dlt:
         notes.append(f"ADAE has no {c.dlt!r}: DLTs not summarised")
     if missing_related != "error" and _strip(ae[c.related].astype(object)).isna().any():

@@ -9,7 +9,7 @@ SAS: PROC FREQ on subject-level flags). Hand-written counting on pandas group-by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -45,7 +45,8 @@ class AETable:
             pct = 100.0 * r.n_subjects / r.big_n if r.big_n else None
             out.append(dict(common, statistic="count", estimate=int(r.n_subjects)))
             out.append(dict(common, statistic="percent", estimate=pct))
-            out.append(dict(common, statistic="event_count", estimate=int(r.n_events)))
+            if not pd.isna(r.n_events):  # no events of a subject-level row (e.g. ADSL DSRAEFL)
+                out.append(dict(common, statistic="event_count", estimate=int(r.n_events)))
         return tidy_frame(out)
 
 
@@ -154,30 +155,41 @@ def summarize_serious_ae(data: AEData) -> AETable:
                                   title="Serious TEAEs by SOC and PT", endpoint="serious TEAE")
 
 
-def summarize_ae_overview(data: AEData, *, infusion_reaction_terms: Sequence[str] | None = None,
+def summarize_ae_overview(data: AEData, *, infusion_reaction_terms: Sequence[str] | None = None, dlt: bool = True,
+                          discontinued_subjects: Collection[str] | None = None,
                           title: str = "Overview of TEAEs") -> AETable:
-    """AE overview (AET01): any TEAE, related, serious, grade >= 3 (severe for AESEV),
-    leading to discontinuation (AEACN = DRUG WITHDRAWN), fatal (grade 5, AEOUT = FATAL or
-    AESDTH = Y), DLT (DLTFL = Y) and infusion reactions (PTs, case-insensitive; default
-    "INFUSION RELATED REACTION"). Rows whose source column is absent are left out (see
-    ``data.notes``)."""
+    """AE overview (AET01): any TEAE, related, serious, grade >= 3 (severe for AESEV), leading to
+    discontinuation, fatal (grade 5, AEOUT = FATAL or AESDTH = Y), DLT (DLTFL = Y; ``dlt=False`` leaves the row
+    out) and infusion reactions (PTs, case-insensitive; None = "INFUSION RELATED REACTION", () = no row).
+
+    Discontinuation: with ``discontinued_subjects`` the population subjects in it (a subject-level source such as
+    ADSL DSRAEFL = Y); else AEACN = DRUG WITHDRAWN where ADAE has AEACN populated; else no row. Rows whose source
+    column is absent are left out (see ``data.notes``)."""
     ae = data.ae
-    terms = tuple(t.upper() for t in (infusion_reaction_terms or INFUSION_REACTION_TERMS))
+    terms = tuple(t.upper() for t in (INFUSION_REACTION_TERMS if infusion_reaction_terms is None
+                                      else infusion_reaction_terms))
     sev_label = "Grade >= 3 TEAE" if data.grade_scale == "ctcae" else "Severe TEAE"
-    defs = [("Any TEAE", pd.Series(True, index=ae.index)),
-            ("Related TEAE", ae["related"]),
-            ("Serious TEAE", ae["serious"]),
-            (sev_label, ae["grade"] >= 3),
-            ("Related serious TEAE", ae["related"] & ae["serious"])]
-    if data.has_discontinuation:
-        defs.append(("TEAE leading to discontinuation", ae["discontinued"].astype(bool)))
-    defs.append(("Fatal TEAE (death)", ae["fatal"]))
-    if data.has_dlt:
-        defs.append(("Dose-limiting toxicity", ae["dlt"].astype(bool)))
-    defs.append(("Infusion reaction", ae["pt"].str.upper().isin(terms)))
+    defs = [("Any TEAE", ae, pd.Series(True, index=ae.index)),
+            ("Related TEAE", ae, ae["related"]),
+            ("Serious TEAE", ae, ae["serious"]),
+            (sev_label, ae, ae["grade"] >= 3),
+            ("Related serious TEAE", ae, ae["related"] & ae["serious"])]
+    if discontinued_subjects is not None:
+        pop = data.population
+        defs.append(("TEAE leading to discontinuation", pop, pop["subject"].isin(set(discontinued_subjects))))
+    elif data.has_discontinuation:
+        defs.append(("TEAE leading to discontinuation", ae, ae["discontinued"].astype(bool)))
+    defs.append(("Fatal TEAE (death)", ae, ae["fatal"]))
+    if dlt and data.has_dlt:
+        defs.append(("Dose-limiting toxicity", ae, ae["dlt"].astype(bool)))
+    if terms:
+        defs.append(("Infusion reaction", ae, ae["pt"].str.upper().isin(terms)))
     rows = []
-    for i, (label, m) in enumerate(defs):
-        rows += _any_row(ae[m.fillna(False).astype(bool)], data, label, i)
+    for i, (label, frame, m) in enumerate(defs):
+        part = _any_row(frame[m.fillna(False).astype(bool)], data, label, i)
+        if frame is not ae:  # a subject-level source counts subjects, not events
+            part = [dict(r, n_events=None) for r in part]
+        rows += part
     return AETable(title, "TEAE", pd.DataFrame(rows, columns=ROW_COLUMNS), data)
 
 

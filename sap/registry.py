@@ -140,6 +140,16 @@ class AEOptions(MethodOptions):
     relatedness: Literal["any", "related"] = "any"
 
 
+class AEOverviewOptions(AEOptions):
+    """``discontinuation``: the source of the "leading to discontinuation" row: ``AEACN`` (ADAE AEACN = DRUG
+    WITHDRAWN) or ``ADSL.<flag>`` (subjects with the ADSL flag = Y, e.g. ADSL.DSRAEFL); None = AEACN where ADAE
+    has it populated, else ADSL.DSRAEFL where ADSL has it, else no row (the footnote names the source either way).
+    ``infusion_reaction_terms``: preferred terms of an "Infusion reaction" row (no row without them)."""
+
+    discontinuation: Optional[str] = Field(None, pattern=r"^(AEACN|ADSL\.[A-Z][A-Z0-9_]{0,7})$")
+    infusion_reaction_terms: tuple[str, ...] = ()
+
+
 class DLTOptions(MethodOptions):
     ci_method: voc.CIMethod = "clopper_pearson"
     level: float = Level
@@ -257,6 +267,14 @@ def _s_ae(o: AEOptions) -> str:
     return f"Subjects with {scope} (n, %), grade from {o.grade_variable}{terms}{cut}."
 
 
+def _s_ae_overview(o: AEOverviewOptions) -> str:
+    source = {None: "AEACN = DRUG WITHDRAWN where ADAE has AEACN populated, else the ADSL flag DSRAEFL = Y",
+              "AEACN": "AEACN = DRUG WITHDRAWN"}.get(o.discontinuation, f"{o.discontinuation} = Y")
+    infusion = f"; infusion reactions: {_list(o.infusion_reaction_terms)}" if o.infusion_reaction_terms else ""
+    return (_s_ae(o)[:-1] + f"; any, related, serious, grade >= 3 (or severe), leading to discontinuation "
+            f"({source}), fatal, and dose-limiting toxicities where the plan has a DLT endpoint{infusion}.")
+
+
 def _s_dlt(o: DLTOptions) -> str:
     return (f"Subjects with a dose-limiting toxicity in the DLT window per dose level, with {_pct(o.level)} "
             f"{voc.CI_LABELS[o.ci_method]} confidence intervals.")
@@ -324,8 +342,8 @@ REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
            Selection("adtte", parameter="paramcd"), _A + "duration:time_to_event",
            [_S + "duration:duration_table"], _s_tte,
            figures=("km",)),
-    _entry("ae_overview", AEOptions, "overview of adverse events", "safety", _AE, _A + "safety:ae_overview",
-           [_S + "safety:ae_overview_table"], _s_ae),
+    _entry("ae_overview", AEOverviewOptions, "overview of adverse events", "safety", _AE, _A + "safety:ae_overview",
+           [_S + "safety:ae_overview_table"], _s_ae_overview),
     _entry("ae_by_soc_pt", AEOptions, "adverse events by system organ class and preferred term", "safety", _AE,
            _A + "safety:ae_by_soc_pt", [_S + "safety:ae_soc_pt_table"], _s_ae),
     _entry("ae_by_max_grade", AEOptions, "adverse events by maximum grade", "safety", _AE,

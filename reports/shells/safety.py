@@ -62,7 +62,9 @@ def _ae_frame(result) -> pd.DataFrame:
         rec = {AE_STUB: "  " * int(indent[int(order)]) + str(label)}
         for g, head in heads.items():
             cell = counts.loc[(order, g)]
-            rec[head] = f"{fmt_n_pct(cell['estimate'], cell['n'])} [{fmt_int(events[(order, g)])}]"
+            n_events = events.get((order, g))  # none for a subject-level row
+            rec[head] = fmt_n_pct(cell["estimate"], cell["n"]) + (f" [{fmt_int(n_events)}]" if n_events is not None
+                                                                   else "")
         records.append(rec)
     return pd.DataFrame(records, columns=[AE_STUB, *heads.values()])
 

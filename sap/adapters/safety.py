@@ -10,6 +10,9 @@ label); of an incidence-rate result: ``observation_end`` ("EOSDT" or "TRTEDT"), 
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Optional
+
 import pandas as pd
 
 from analyses.safety_ae_data import AEColumns, AEData, prepare_ae_data
@@ -98,9 +101,41 @@ def _ae_result(ctx: AnalysisContext, analysis: Analysis, table: AETable) -> Anal
                           "indent": {int(o): int(i) for o, i in zip(layout["order"], layout["indent"])}})
 
 
+def discontinuation_source(ctx: AnalysisContext, analysis: Analysis, data) -> tuple[Optional[set], str]:
+    """(subjects discontinued for an AE from a subject-level source, or None for ADAE AEACN / no row; the footnote
+    naming the source) per ``options.discontinuation`` (see :class:`sap.registry.AEOverviewOptions`)."""
+    choice = analysis.options.discontinuation
+    where = f"analysis {analysis.id}: options.discontinuation {choice}"
+    if choice == "AEACN" and not data.has_discontinuation:
+        raise UserInputError(f"{where}: ADAE column AEACN is absent or blank in every analysed record")
+    if choice is None and data.has_discontinuation:
+        choice = "AEACN"
+    if choice == "AEACN":
+        return None, "TEAE leading to discontinuation: ADAE AEACN = DRUG WITHDRAWN."
+    flag = choice.split(".", 1)[1] if choice else "DSRAEFL"
+    if flag not in ctx.adsl.columns:
+        if choice:
+            raise UserInputError(f"{where}: dataset adsl has no column {flag}")
+        return None, ("No row for TEAE leading to discontinuation: ADAE AEACN is absent or blank and ADSL has no "
+                      "DSRAEFL (options.discontinuation names another source).")
+    subj = ctx.plan.data.subject_variable
+    yes = ctx.adsl[flag].astype("string").str.strip().str.upper().eq("Y").fillna(False)
+    why = "" if choice else " (ADAE AEACN is absent or blank)"
+    return (set(ctx.adsl.loc[yes.to_numpy(), subj].astype(str)),
+            f"TEAE leading to discontinuation: subjects with ADSL {flag} = Y{why}; subject level, no event count.")
+
+
 def ae_overview(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """AE overview (AET01; :func:`analyses.safety_ae_tables.summarize_ae_overview`)."""
-    return _ae_result(ctx, analysis, summarize_ae_overview(select_ae_data(ctx, analysis), title=analysis.title))
+    """AE overview (AET01; :func:`analyses.safety_ae_tables.summarize_ae_overview`): the discontinuation row from
+    the plan's source, the DLT row only where the plan has a DLT endpoint, the infusion-reaction row only with
+    the plan's terms."""
+    data = select_ae_data(ctx, analysis)
+    subjects, note = discontinuation_source(ctx, analysis, data)
+    dlt = any(e.derivation == "adae_dltfl" for e in ctx.plan.endpoints)
+    table = summarize_ae_overview(data, title=analysis.title, dlt=dlt, discontinued_subjects=subjects,
+                                  infusion_reaction_terms=analysis.options.infusion_reaction_terms)
+    result = _ae_result(ctx, analysis, table)
+    return replace(result, notes=result.notes + (note,))
 
 
 def _subset(analysis: Analysis) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from sap.adapters import safety
 from sap.context import AnalysisContext, assign_arms
 from sap.errors import UserInputError
-from sap.registry import AEOptions, DLTOptions, LabOptions
+from sap.registry import AEOptions, AEOverviewOptions, DLTOptions, LabOptions
 from sap.results import AnalysisResult, Exclusion
 from sap.spec import load_plan
 
@@ -139,7 +139,7 @@ def test_ae_options_the_analysis_would_ignore_are_refused(plan):
     with pytest.raises(UserInputError, match=r"analyses\[AE-SOCPT\]\.options\.min_percent"):
         safety.ae_by_soc_pt(_context(plan), _with_options(plan, "AE-SOCPT", AEOptions(min_percent=5)))
     with pytest.raises(UserInputError, match=r"analyses\[AE-OVW\]\.options\.terms"):
-        safety.ae_overview(_context(plan), _with_options(plan, "AE-OVW", AEOptions(terms=("Rash",))))
+        safety.ae_overview(_context(plan), _with_options(plan, "AE-OVW", AEOverviewOptions(terms=("Rash",))))
 
 
 def test_ae_without_adae_is_a_user_error(plan):
@@ -151,7 +151,7 @@ def test_ae_without_adae_is_a_user_error(plan):
 
 def test_ae_severity_scale_when_plan_asks_for_aesev(plan):
     adae = _adae().assign(AESEV=["MILD", "SEVERE", "MODERATE", "SEVERE", "MODERATE", "MILD", "MILD"])
-    analysis = _with_options(plan, "AE-OVW", AEOptions(grade_variable="AESEV"))
+    analysis = _with_options(plan, "AE-OVW", AEOverviewOptions(grade_variable="AESEV"))
     result = safety.ae_overview(_context(plan, adae=adae), analysis)
     assert result.extra["grade_scale"] == "severity"
     assert _counts(result)[("Severe TEAE", "Total")] == 2
@@ -245,3 +245,54 @@ def test_lab_parameters_default_to_every_parameter_and_none_in_data(plan):
     none = safety.lab_change(_context(plan), _with_options(plan, "LAB-CHG", LabOptions(parameters=("CRP",))))
     assert none.not_estimable == "no laboratory data for the parameters CRP"
     assert none.rows.empty
+
+
+# --------------------------------------------------------------------------- AE overview rows the plan asks for
+def _overview_counts(plan, options, adae=None, adsl_extra=None):
+    ctx = _context(plan, adae=adae)
+    if adsl_extra:
+        ctx.adsl = ctx.adsl.assign(**adsl_extra)
+    result = safety.ae_overview(ctx, _with_options(plan, "AE-OVW", options))
+    return _counts(result), result
+
+
+def test_ae_overview_discontinuation_source_named_by_the_plan(plan):
+    """Hand counts from _adsl/_adae: S2 (DL1) has AEACN DRUG WITHDRAWN on its TEAE; ADSL DSRAEFL = Y for S1 (DL1)
+    and S5 (placebo). Safety population S1-S5 (issue 15: the row used AEACN even where it is blank)."""
+    withdrawn = _adae().assign(AEACN=["DOSE NOT CHANGED", "DOSE NOT CHANGED", "DRUG WITHDRAWN"] + [""] * 4)
+    n, res = _overview_counts(plan, AEOverviewOptions(), adae=withdrawn)
+    assert (n[("TEAE leading to discontinuation", DL1)], n[("TEAE leading to discontinuation", PBO)]) == (1, 0)
+    assert any("ADAE AEACN = DRUG WITHDRAWN" in t for t in res.notes)
+    flag = {"DSRAEFL": ["Y", "N", "N", "N", "Y", "N"]}
+    n, res = _overview_counts(plan, AEOverviewOptions(discontinuation="ADSL.DSRAEFL"), adae=withdrawn,
+                              adsl_extra=flag)
+    assert (n[("TEAE leading to discontinuation", DL1)], n[("TEAE leading to discontinuation", PBO)]) == (1, 1)
+    assert ("TEAE leading to discontinuation", DL1) not in _counts(res, "event_count")  # subject level
+    blank = _adae().assign(AEACN="")
+    n, res = _overview_counts(plan, AEOverviewOptions(), adae=blank, adsl_extra=flag)   # blank AEACN -> DSRAEFL
+    assert n[("TEAE leading to discontinuation", PBO)] == 1
+    assert any("ADSL DSRAEFL = Y (ADAE AEACN is absent or blank)" in t for t in res.notes)
+    n, res = _overview_counts(plan, AEOverviewOptions(), adae=blank)                     # neither: no row
+    assert not any(k[0] == "TEAE leading to discontinuation" for k in n)
+    assert any(t.startswith("No row for TEAE leading to discontinuation") for t in res.notes)
+    with pytest.raises(UserInputError, match="options.discontinuation AEACN: ADAE column AEACN is absent or blank"):
+        _overview_counts(plan, AEOverviewOptions(discontinuation="AEACN"), adae=blank)
+    with pytest.raises(UserInputError, match="dataset adsl has no column DSRAEFL"):
+        _overview_counts(plan, AEOverviewOptions(discontinuation="ADSL.DSRAEFL"))
+
+
+def test_ae_overview_infusion_and_dlt_rows_only_when_the_plan_has_them(plan):
+    n, _ = _overview_counts(plan, AEOverviewOptions())
+    assert not any(k[0] == "Infusion reaction" for k in n)
+    assert n[("Dose-limiting toxicity", DL1)] == 1        # cg-bm1 has a DLT endpoint; S1's grade-3 nausea
+    n, _ = _overview_counts(plan, AEOverviewOptions(infusion_reaction_terms=("Rash",)))
+    assert n[("Infusion reaction", DL1)] == 1 and n[("Infusion reaction", DL2)] == 1
+    no_dlt = plan.model_copy(update={"endpoints": tuple(e for e in plan.endpoints if e.derivation != "adae_dltfl")})
+    ctx = _context(no_dlt)
+    result = safety.ae_overview(ctx, _with_options(no_dlt, "AE-OVW", AEOverviewOptions()))
+    assert "Dose-limiting toxicity" not in set(result.rows["label"])
+
+
+def test_ae_overview_discontinuation_option_is_validated():
+    with pytest.raises(ValueError, match="String should match pattern"):
+        AEOverviewOptions(discontinuation="DSRAEFL")

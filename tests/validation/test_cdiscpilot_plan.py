@@ -71,3 +71,19 @@ def test_every_subject_is_accounted_for_in_disposition(bundle):
     t = bundle.outcomes["DISP"].rows
     enrolled = t[(t["label"] == "Enrolled") & (t["group"] == "Total")]["estimate"].iloc[0]
     assert enrolled == 254
+
+
+def test_ae_overview_discontinuation_row_from_adsl_dsraefl(bundle):
+    """Issue 15: ADAE AEACN is blank in all 1,191 pilot records, so the 'leading to discontinuation' row counted
+    0/0/0. The plan names no source, so the row comes from ADSL DSRAEFL = Y: 8 / 44 / 40 subjects (ADSL of the
+    pilot: 92 subjects discontinued for an adverse event), subject level (no event count), and the footnote says
+    which variable was used. A transdermal study gets no infusion-reaction row and, without a DLT endpoint, no
+    DLT row."""
+    result = bundle.outcomes["AE-OVW"]
+    rows = result.rows[result.rows["label"] == "TEAE leading to discontinuation"]
+    counts = rows[rows["statistic"] == "count"].set_index("group")["estimate"]
+    assert [int(counts[g]) for g in (PBO, LOW, HIGH)] == [8, 44, 40]
+    assert rows[rows["statistic"] == "event_count"].empty
+    assert any("ADSL DSRAEFL = Y" in n and "AEACN is absent or blank" in n for n in result.notes)
+    labels = set(result.rows["label"])
+    assert "Infusion reaction" not in labels and "Dose-limiting toxicity" not in labels
