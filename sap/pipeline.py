@@ -54,8 +54,18 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def plan_datasets(plan: Plan) -> tuple[str, ...]:
+    """Datasets a run of ``plan`` reads: the plan's required and optional ones, those it lists columns of, its
+    populations' and its analyses' (plan ``data`` or the method's default); other data files are not read."""
+    names = [*plan.data.required_datasets, *plan.data.optional_datasets, *plan.data.required_columns,
+             *(p.dataset for p in plan.populations),
+             *(a.data.dataset if a.data else method_entry(a.method).selection.dataset for a in plan.analyses)]
+    return tuple(dict.fromkeys(n.lower() for n in names))
+
+
 def load_data(plan: Plan, data: Any):
-    """Read the run's datasets (default: the plan's frozen synthetic data)."""
+    """Read the run's datasets (default: the plan's frozen synthetic data); files of datasets the plan does not use
+    are listed in ``not_read`` and the run's data notes, not read."""
     source = data
     if source is None:
         source = frozen_data_dir(plan)
@@ -71,7 +81,7 @@ def load_data(plan: Plan, data: Any):
         missing = [f"{k}={p}" for k, p in source.items() if not Path(p).is_file()]
         if missing:
             raise UserInputError(f"--data: no such file: {', '.join(missing)}")
-    return read_data_folder(source)
+    return read_data_folder(source, datasets=plan_datasets(plan))
 
 
 def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -> AnalysisContext:
@@ -190,7 +200,7 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     }
     return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
                      blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
-                     data_notes=_randomization_notes(loaded.ignored) + _data_notes(ctx), data_source=ctx.data_source, power_checks=tuple(power_checks))
+                     data_notes=_randomization_notes(loaded.ignored) + loaded.notes() + _data_notes(ctx), data_source=ctx.data_source, power_checks=tuple(power_checks))
 
 
 def _randomization_notes(ignored: tuple[str, ...]) -> list[str]:

@@ -115,6 +115,17 @@ def _parse_dates(col: pd.Series) -> pd.Series | None:
     return result
 
 
+def unparsed_dates(col: pd.Series) -> np.ndarray:
+    """For a text column that should hold dates: True where a value is not a date in the column's format (the
+    format, ISO 8601 or DATE9, most of its values have), so a message names the bad rows, not every row."""
+    text = col.map(lambda v: v if isinstance(v, str) else None)
+    iso = text.map(lambda v: bool(v and _ISO_DATE.match(v))).to_numpy(dtype=bool)
+    date9 = text.map(lambda v: bool(v and _SAS_DATE9.match(v))).to_numpy(dtype=bool)
+    shape, fmt = (iso, "ISO8601") if iso.sum() >= date9.sum() else (date9, "%d%b%Y")
+    parsed = pd.to_datetime(text.where(shape), format=fmt, errors="coerce").notna().to_numpy(dtype=bool)
+    return col.notna().to_numpy(dtype=bool) & ~parsed
+
+
 def infer_csv_types(frame: pd.DataFrame) -> pd.DataFrame:
     """Types for a CSV read as text and cleaned.
 

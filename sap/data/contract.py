@@ -12,6 +12,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .cleaning import unparsed_dates
 from .errors import MAX_EXAMPLE_ROWS, DataContractError, Problem
 from sap.spec import Visit
 
@@ -115,7 +116,8 @@ def _type_problem(frame: pd.DataFrame, dataset: str, column: str, kind: str) -> 
     if is_number:
         return _column_problem(dataset, column, "wrong_type",
                                "should be a date but is numeric (a SAS date without a date format?)", summary)
-    return _problem(frame, dataset, column, "wrong_type", present,
+    bad = present & unparsed_dates(col) if dtype == object else present
+    return _problem(frame, dataset, column, "wrong_type", bad if bad.any() else present,
                     f"should be a date but is {dtype} (text dates must be ISO 8601 or DATE9 in a *DT column)",
                     (column,), summary)
 
@@ -168,7 +170,7 @@ def find_range_problems(datasets, req: DataRequirements) -> list[Problem]:
                 bad |= (values > rng.hi) if rng.hi_inclusive else (values >= rng.hi)
             if rng.integer:
                 bad |= ~np.isnan(values) & (values != np.round(values))
-        bad = selected & (bad | text)
+        bad = selected & (bad | text) & ~np.isinf(values)  # infinite values: find_non_finite_problems
         scope = f" for {rng.param_column}={rng.paramcd}" if rng.paramcd is not None else ""
         show = tuple(c for c in (rng.param_column, rng.column) if rng.paramcd is not None or c == rng.column)
         problem = _problem(frame, rng.dataset, rng.column, "out_of_range", bad,
@@ -176,6 +178,21 @@ def find_range_problems(datasets, req: DataRequirements) -> list[Problem]:
                            f"out of range{' ' + rng.paramcd if rng.paramcd else ''} {rng.describe()}")
         if problem is not None:
             out.append(problem)
+    return out
+
+
+def find_non_finite_problems(datasets: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Infinite numbers (a CSV's ``inf``/``-Infinity``, a parquet float) in any numeric column: never data."""
+    out = []
+    for name, frame in sorted(datasets.items()):
+        for column in frame.columns:
+            if pd.api.types.is_float_dtype(frame[column].dtype):
+                infinite = np.isinf(frame[column].to_numpy(dtype=float, na_value=np.nan))
+                show = tuple(c for c in ("PARAMCD", column) if c in frame.columns)
+                problem = _problem(frame, name, column, "not_finite", infinite,
+                                   "infinite values (write a missing value instead)", show, "infinite")
+                if problem is not None:
+                    out.append(problem)
     return out
 
 
@@ -342,6 +359,7 @@ def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: D
     reported = {(p.dataset, p.column) for p in columns if p.rule == "missing_column"}
     problems += columns
     problems += find_range_problems(frames, requirements)
+    problems += find_non_finite_problems(frames)
     problems += find_allowed_value_problems(frames, requirements)
     problems += find_key_problems(frames, requirements, reported)
     problems += find_subject_problems(frames, requirements)
@@ -360,5 +378,6 @@ def check_contract(datasets: Mapping[str, pd.DataFrame], requirements: DataRequi
         raise DataContractError(problems)
 
 
-__all__ = ["check_contract", "find_contract_problems", "check_visit_windows", "record_numbers",
+__all__ = ["check_contract", "find_contract_problems", "find_non_finite_problems", "check_visit_windows",
+           "record_numbers",
            "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitSchedule"]

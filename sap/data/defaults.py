@@ -47,6 +47,8 @@ RA_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("PTGAVAS", 0, 100, False), ("PHGAVAS", 0, 100, False), ("PAINVAS", 0, 100, False),
     ("HAQDI", 0, 3, False),
 )
+#: ADLB parameters that are concentrations or rates (CRP mg/L, ESR mm/h): AVAL >= 0 (a physical bound).
+LAB_CONCENTRATIONS = ("CRP", "ESR")
 YES_NO_FLAGS = ("SAFFL", "FASFL", "ITTFL", "RANDFL", "PPROTFL", "DLTEVLFL", "AESER", "DLTFL", "TRTEMFL")
 SEX_VALUES = ("M", "F", "U", "UNDIFFERENTIATED")  # CDISC CT codelist SEX (C66731)
 
@@ -57,9 +59,9 @@ def _specs(dataset: str, table) -> list[ColumnSpec]:
 
 def default_requirements_for_contract(required_datasets: Iterable[str] = ("adsl",)) -> DataRequirements:
     """DESIGN.md contract: ADSL/ADQS/ADLB/ADAE/ADEX columns and kinds, AS and RA ranges for
-    ADQS AVAL, AETOXGR 1-5, AGE > 0, Y/N flags, SEX codelist, one ADSL row per USUBJID, one
-    ANL01FL record per USUBJID/PARAMCD/AVISITN(/DTYPE) in ADQS and ADLB, every USUBJID known
-    to ADSL. Specs of a dataset apply only when it is loaded; ``required_datasets`` must be.
+    ADQS AVAL, CRP and ESR >= 0 in ADLB, AETOXGR 1-5, AGE > 0, Y/N flags, SEX codelist, one ADSL
+    row per USUBJID, one ANL01FL record per USUBJID/PARAMCD/AVISITN(/DTYPE) in ADQS and ADLB,
+    every USUBJID known to ADSL. Specs of a dataset apply only when it is loaded; ``required_datasets`` must be.
     Visit schedules are plan-specific and not included."""
     columns = _specs("adsl", _ADSL) + [ColumnSpec("adsl", "FASFL", C, True, ("ITTFL",))]
     columns += _specs("adqs", _BDS) + _specs("adlb", _BDS) + _specs("adae", _ADAE) + _specs("adex", _ADEX)
@@ -68,6 +70,7 @@ def default_requirements_for_contract(required_datasets: Iterable[str] = ("adsl"
                ValueRange("adsl", "AGE", None, 0, None, lo_inclusive=False),
                ValueRange("adsl", "DOSE", None, 0, None),
                ValueRange("adex", "EXDOSE", None, 0, None)]
+    ranges += [ValueRange("adlb", "AVAL", p, 0, None) for p in LAB_CONCENTRATIONS]
     allowed = [AllowedValues(flag, ("Y", "N")) for flag in YES_NO_FLAGS]
     allowed += [AllowedValues("ANL01FL", ("Y",)), AllowedValues("ABLFL", ("Y",)),
                 AllowedValues("SEX", SEX_VALUES, "adsl", allow_missing=False)]

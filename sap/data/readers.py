@@ -1,8 +1,12 @@
 """Read trial datasets (csv, parquet, SAS transport .xpt, .sas7bdat) into pandas.
 
 SAS files go through pyreadstat (R equivalent: ``haven::read_xpt`` / ``haven::read_sas``);
-text encodings are tried in order (utf-8, then windows-1252, then latin1; a sas7bdat first
-uses the encoding it declares) and the one that worked is recorded. Every frame is then
+their text encodings are tried in order (utf-8, then windows-1252, then latin1; a sas7bdat first
+uses the encoding it declares) and the one that worked is recorded. A CSV is decoded one way for the
+whole file (:mod:`sap.data.csv_text`): UTF-8 with or without a byte-order mark; else, when it holds no
+UTF-8 character at all, windows-1252 (latin1) throughout, said in the run's data notes
+(:meth:`LoadedData.notes`); a file mixing UTF-8 and other bytes is refused naming the record, column and
+byte. A CSV whose header is separated by semicolons, tabs or pipes is refused as such. Every frame is then
 normalised by :func:`sap.data.cleaning.clean_frame`. Readers know nothing about plans.
 Before and after reading, :mod:`sap.data.integrity` checks that the file is whole (a cut or
 damaged file raises ``DataReadError("<name>: truncated or corrupt (...)")``, never a shorter frame).
@@ -18,6 +22,7 @@ import pandas as pd
 import pyreadstat
 
 from .cleaning import clean_frame, infer_csv_types
+from .csv_text import check_delimiter, decode_csv
 from .errors import DataReadError
 from .integrity import (ExpectedRows, check_csv_complete, check_parquet_complete, check_rows_read,
                         check_sas7bdat_complete, check_xpt_complete)
@@ -27,7 +32,6 @@ from .provenance import FileInfo, sha256_file
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xpt": "xpt", ".sas7bdat": "sas7bdat"}
 XPT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
 SAS7BDAT_ENCODINGS: tuple[str | None, ...] = (None, "utf-8", "windows-1252", "latin1")
-TEXT_ENCODINGS: tuple[str, ...] = ("utf-8", "windows-1252", "latin1")
 #: File stems that are never read as datasets: a randomization list lying in the data folder would unblind a
 #: blinded review (unblinding takes only the explicit ``--randomization`` file).
 NOT_DATASETS: frozenset[str] = frozenset({"randomization", "randomisation"})
@@ -74,15 +78,8 @@ def _check_single_member(path: Path) -> bytes:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    raw = path.read_bytes()
-    for encoding in TEXT_ENCODINGS:
-        try:
-            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-        except UnicodeDecodeError:
-            continue
-        break
-    else:  # latin1 decodes every byte, so this is unreachable; kept for clarity
-        raise DataReadError(f"{path}: text could not be decoded")
+    text, encoding = decode_csv(path, path.read_bytes())
+    check_delimiter(path, text)
     expected = check_csv_complete(path, text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
@@ -149,10 +146,19 @@ class LoadedData:
     files: dict[str, FileInfo]
     source_description: str
     ignored: tuple[str, ...] = field(default=())
+    not_read: tuple[str, ...] = field(default=())
 
     def manifest(self) -> dict[str, dict]:
         """Per-dataset provenance records for ``manifest.json``."""
         return {name: info.to_dict() for name, info in sorted(self.files.items())}
+
+    def notes(self) -> list[str]:
+        """Sentences for the run's data notes: files read in a single-byte encoding, datasets not read."""
+        out = [f"{Path(info.path).name} is not UTF-8 text: every byte of it was read as {info.encoding}."
+               for _, info in sorted(self.files.items())
+               if info.format in ("csv", "xpt") and info.encoding != "utf-8"]
+        out += [f"{name} was not read: it is not one of the datasets this run uses." for name in self.not_read]
+        return out
 
 
 def _folder_files(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
@@ -208,9 +214,9 @@ def read_data_folder(source: str | Path | Iterable[str | Path] | Mapping[str, st
     ``.ignored``; the same dataset in two formats
     is an error naming both files), a list of file paths, or a mapping ``{dataset: path}``
     (which may mix folders, e.g. ``adam/`` and ``adam_converted/``). Dataset names are file
-    stems (or mapping keys) lower-cased. ``datasets`` restricts reading to those names; a
-    requested name that is absent is simply not loaded (the contract check reports required
-    datasets that are missing).
+    stems (or mapping keys) lower-cased. ``datasets`` restricts reading to those names: the files of
+    other datasets are not opened and are listed in ``.not_read``; a requested name that is absent is
+    simply not loaded (the contract check reports required datasets that are missing).
     """
     ignored: tuple[str, ...] = ()
     if isinstance(source, (str, Path)):
@@ -225,11 +231,14 @@ def read_data_folder(source: str | Path | Iterable[str | Path] | Mapping[str, st
     else:
         files = _list_files(source)
         description = "files " + ", ".join(str(p) for p in files.values())
+    not_read: tuple[str, ...] = ()
     if datasets is not None:
         wanted = {d.strip().lower() for d in datasets}
+        not_read = tuple(sorted(p.name for n, p in files.items() if n not in wanted))
         files = {n: p for n, p in files.items() if n in wanted}
     frames: dict[str, pd.DataFrame] = {}
     infos: dict[str, FileInfo] = {}
     for name, path in sorted(files.items()):
         frames[name], infos[name] = read_dataset_with_info(path, dataset=name)
-    return LoadedData(datasets=frames, files=infos, source_description=description, ignored=ignored)
+    return LoadedData(datasets=frames, files=infos, source_description=description, ignored=ignored,
+                      not_read=not_read)
