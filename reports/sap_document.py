@@ -15,6 +15,7 @@ from reports.reproduction import how_data_were_made, published_texts
 from reports.results_document import display_number, population_text
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
+from reports.sap_notes import render_item_notes, render_mark, render_notes_list, render_phase_notes
 
 STRATEGY_LABELS = {"treatment_policy": "Treatment policy", "composite": "Composite", "hypothetical": "Hypothetical",
                    "while_on_treatment": "While on treatment", "principal_stratum": "Principal stratum"}
@@ -69,12 +70,14 @@ def design_section(plan, power_checks=()) -> str:
                             "Planned N": "" if p.planned_n is None else str(p.planned_n),
                             "Reference arm": p.reference_arm or ""} for p in d.phases])
     out.append(_table(phases, "phases", "Study phases", stub=("Phase",)))
-    arms = pd.DataFrame([{"Arm": a.id, "Label": a.label, "Phase": a.phase, "Role": a.role.replace("_", " "),
+    arms = pd.DataFrame([{"Arm": render_mark(plan, a.id, a.id), "Label": a.label, "Phase": a.phase,
+                          "Role": a.role.replace("_", " "),
                           "Dose": "" if a.dose is None else f"{a.dose:g}", "Unit": a.dose_unit or "",
                           "Regimen": a.regimen, "Infusion days": ", ".join(map(str, a.infusion_days)),
                           "Data value": a.data_value} for a in d.arms])
     out.append(_table(arms, "arms", "Treatment arms and doses", stub=("Arm",),
-                      lines=[f"Treatment variable in the data: {d.treatment_variable}."]))
+                      lines=[f"Treatment variable in the data: {d.treatment_variable}."],
+                      notes=render_item_notes(plan, [a.id for a in d.arms])))
     for p in d.phases:
         out.append(heading(2, p.label, anchor=f"sap-phase-{p.id}"))
         if p.sample_size_rationale:
@@ -97,6 +100,7 @@ def design_section(plan, power_checks=()) -> str:
                                 f"({', '.join(p.arms)}); {r.method}"
                                 + (f"; block size {r.block_size}" if r.block_size else "")
                                 + (f"; strata {', '.join(r.strata)}" if r.strata else "") + "."))
+        out += render_phase_notes(plan, p.id)
     if d.strata:
         strata = pd.DataFrame([{"Variable": s.variable, "Label": s.label, "Levels": "; ".join(s.levels)}
                                for s in d.strata])
@@ -119,11 +123,13 @@ def schedule_section(plan) -> str:
 
 
 def populations_section(plan) -> str:
-    frame = pd.DataFrame([{"Population": f"{p.label} ({p.id})", "Selection": f"{p.dataset.upper()}.{p.flag} = 'Y'"
+    frame = pd.DataFrame([{"Population": render_mark(plan, p.id, f"{p.label} ({p.id})"),
+                           "Selection": f"{p.dataset.upper()}.{p.flag} = 'Y'"
                            if p.flag else f"every subject in {p.dataset.upper()}", "Definition": p.definition}
                           for p in plan.populations])
     return heading(1, "Analysis populations", anchor="sap-pop") + "\n" + _table(
-        frame, "populations", "Analysis populations", stub=("Population",))
+        frame, "populations", "Analysis populations", stub=("Population",),
+        notes=render_item_notes(plan, [p.id for p in plan.populations]))
 
 
 def estimands_section(plan) -> str:
@@ -142,7 +148,8 @@ def estimands_section(plan) -> str:
                  for ie in est.intercurrent_events]
         rows.append(("Population-level summary", est.summary))
         out.append(_table(pd.DataFrame(rows, columns=["Attribute", "Specification"]), f"estimand-{ep.id}",
-                          f"Estimand: {ep.label} ({ep.role})", stub=("Attribute",)))
+                          f"Estimand: {ep.label} ({ep.role})", stub=("Attribute",),
+                          notes=render_item_notes(plan, [ep.id])))
     return "\n".join(out)
 
 
@@ -159,7 +166,8 @@ def _definition(endpoint, criteria) -> str:
 
 def endpoints_section(plan) -> str:
     criteria = {c.id: c for c in plan.derivations.response_criteria()}
-    frame = pd.DataFrame([{"Endpoint": f"{e.label} ({e.id})", "Type / role": f"{e.type.replace('_', ' ')} / {e.role}",
+    frame = pd.DataFrame([{"Endpoint": render_mark(plan, e.id, f"{e.label} ({e.id})"),
+                           "Type / role": f"{e.type.replace('_', ' ')} / {e.role}",
                            "Definition": _definition(e, criteria),
                            "Unit": e.unit, "Visits (week)": ", ".join(f"{v:g}" for v in e.visits),
                            "Reference": e.reference} for e in plan.endpoints])
@@ -168,7 +176,7 @@ def endpoints_section(plan) -> str:
         notes=["Definition: for a response criterion, its rule as the derivations compute it (domains and reference "
                "in the derivation settings); for a duration or time to response, its event and censoring rules as the "
                "derivations apply them; otherwise the formula of the plan, or the name of the derivation when "
-               "the plan gives none."])
+               "the plan gives none."] + render_item_notes(plan, [e.id for e in plan.endpoints]))
 
 
 def _threshold_text(rule) -> str:
@@ -241,7 +249,8 @@ def derivations_section(plan) -> str:
 def analyses_section(plan) -> str:
     rows = []
     for a in plan.analyses:
-        rows.append({"Analysis": a.id, "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
+        rows.append({"Analysis": render_mark(plan, a.id, a.id),
+                     "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
                      "Method": f"{a.method}: {_method_description(a.method)}".rstrip(": "),
                      "Endpoint": a.endpoint or "", "Population": a.population, "Phase": a.phase or "",
                      "Analysis data": _analysis_data(a),
@@ -251,7 +260,8 @@ def analyses_section(plan) -> str:
                      "loaded, and the sentence below each method is written from the parsed options, defaults "
                      "included. The implementations cite their references (and the SAS/R equivalents) in the "
                      "package documentation.")]
-    out.append(_table(pd.DataFrame(rows), "analyses", "Analyses and methods", stub=("Analysis",)))
+    out.append(_table(pd.DataFrame(rows), "analyses", "Analyses and methods", stub=("Analysis",),
+                      notes=render_item_notes(plan, [a.id for a in plan.analyses])))
     texts = [(a.id, a.text) for a in plan.analyses if a.text]
     if texts:
         out.append(bullets(f"{i}: {t}" for i, t in texts))
@@ -282,7 +292,7 @@ def missing_multiplicity_section(plan) -> str:
 
 def notes_section(plan) -> str:
     out = [heading(1, "Choices where the registration was silent", anchor="sap-notes")]
-    out.append(bullets(plan.notes, numbered=True) if plan.notes else paragraph("None."))
+    out.append(render_notes_list(plan) if plan.notes else paragraph("None."))
     if plan.published:
         frame = pd.DataFrame([{"Published quantity": p.label, "Value": published_texts(p)[0],
                                "Compared as": published_texts(p)[1], "Analysis": p.analysis,
@@ -298,12 +308,14 @@ def notes_section(plan) -> str:
 
 
 def catalogue_section(plan) -> str:
-    frame = pd.DataFrame([{"Number": f"{o.kind.capitalize()} {display_number(o)}", "Title": o.title,
+    frame = pd.DataFrame([{"Number": render_mark(plan, o.id, f"{o.kind.capitalize()} {display_number(o)}"),
+                           "Title": o.title,
                            "Population": population_text(plan, o.population) if o.population else "",
                            "Section": o.section, "Analyses": ", ".join(o.analyses),
                            "Figure": (o.figure or "").replace("_", " ")} for o in plan.outputs])
     return heading(1, "Table shells: the output catalogue", anchor="sap-outputs") + "\n" + _table(
-        frame, "catalogue", "Output catalogue", stub=("Number",))
+        frame, "catalogue", "Output catalogue", stub=("Number",),
+        notes=render_item_notes(plan, [o.id for o in plan.outputs]))
 
 
 def build_sap_body(plan, sha256: str, *, power_checks=()) -> str:

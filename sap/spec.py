@@ -34,10 +34,12 @@ from sap.spec_parts import (Analysis, DataSelection, DataSettings, DerivationSet
 from sap.spec_criteria import (ChangeRule, CriterionDomain, ResponseCriterion, StateCutoff, WorseningRule,
                                 preset_criteria)
 from sap.spec_episodes import EpisodeEnd, EpisodeEnds, EpisodeRules, check_episode_references
+from sap.spec_notes import Note, PlanNote, check_note_targets
 from sap.spec_schedule import Schedule, Visit
 
 __all__ = ["Analysis", "Arm", "DataSelection", "DataSettings", "DerivationSettings", "Design", "Endpoint", "Estimand",
-           "EscalationRule", "Hypothesis", "IntercurrentEvent", "MissingData", "Multiplicity", "Objective", "Output",
+           "EscalationRule", "Hypothesis", "IntercurrentEvent", "MissingData", "Multiplicity", "Note", "Objective",
+           "Output",
            "Phase", "Plan", "PlanError", "SampleSize", "Population", "PublishedValue", "RESPONSE_ENDPOINTS", "Randomization", "Schedule", "Stratum",
            "SyntheticSettings", "Visit", "ChangeRule", "CriterionDomain", "ResponseCriterion", "StateCutoff",
            "WorseningRule", "preset_criteria", "PLANS_DIR", "available_plans", "canonical_json", "load_plan", "plan_path",
@@ -55,7 +57,7 @@ class Plan(PlanModel):
     indication: str
     sponsor: str = ""
     source_documents: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[PlanNote, ...] = ()  # a string, or {text, about: item id(s)} (sap.spec_notes)
     objectives: tuple[Objective, ...]
     design: Design
     schedule: Schedule
@@ -112,6 +114,7 @@ class Plan(PlanModel):
             elif h.visit is not None and h.visit not in visits:
                 errors.append(f"multiplicity.family[{h.label}].visit: {h.visit} not in the visit schedule")
         errors += check_episode_references(self)
+        errors += check_note_targets(self)
         errors += _published_errors(self, analyses, visits)
         if errors:
             raise ValueError("; ".join(errors))
