@@ -27,6 +27,7 @@ from sap.sample_size import check_plan_power
 from sap.blinding import check_masking_complete, is_blinded, unblind
 from sap.context import AnalysisContext, assign_arms
 from sap.declared_codes import canonicalize_declared_codes
+from sap.empty_results import check_result_has_estimates
 from sap.data import check_contract, read_data_folder, sha256_file
 from sap.data.readers import NOT_DATASETS, dataset_name
 from sap.derivations import derive_for_plan
@@ -114,7 +115,8 @@ def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisResult]:
     entries = {a.id: method_entry(a.method) for a in ctx.plan.analyses}
     for analysis in ctx.plan.analyses:
         if not entries[analysis.id].after_all:
-            results[analysis.id] = _checked(analysis, entries[analysis.id].run_function()(ctx, analysis))
+            result = check_result_has_estimates(ctx, analysis, entries[analysis.id].run_function()(ctx, analysis))
+            results[analysis.id] = _checked(analysis, result)
     for analysis in ctx.plan.analyses:
         if entries[analysis.id].after_all:
             results[analysis.id] = _checked(analysis, entries[analysis.id].run_function()(ctx, analysis, results))

@@ -22,10 +22,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError, model_validator
 
 from sap.errors import PlanError
+from sap.plan_yaml import read_plan_yaml
 from sap.spec_base import PlanModel
 from sap.spec_design import Arm, Design, EscalationRule, Phase, Randomization, SampleSize, Stratum
 from sap.spec_parts import (Analysis, DataSelection, DataSettings, DerivationSettings, Endpoint, Estimand,
@@ -78,7 +78,8 @@ class Plan(PlanModel):
         pops = {p.id for p in self.populations}
         eps = {e.id for e in self.endpoints}
         phases = {p.id for p in self.design.phases}
-        for kind, items in (("populations", self.populations), ("endpoints", self.endpoints),
+        for kind, items in (("objectives", self.objectives), ("design.phases", self.design.phases),
+                            ("populations", self.populations), ("endpoints", self.endpoints),
                             ("analyses", self.analyses), ("outputs", self.outputs)):
             ids = [i.id for i in items]
             dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -157,10 +158,13 @@ def _published_errors(plan: Plan, analyses: set[str], visits) -> list[str]:
 
 
 # --------------------------------------------------------------------------- loading and hashing
-def _format_validation_error(exc: ValidationError, source: str) -> str:
+def _format_validation_error(exc: ValidationError, source: str, locate=None) -> str:
+    """One line naming each error's key (and, given ``locate`` from :func:`sap.plan_yaml.read_plan_yaml`, its line)."""
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
+        line = locate(err["loc"]) if locate is not None and err["loc"] else None
+        loc = f"{loc} (line {line})" if loc and line else loc
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
@@ -170,14 +174,14 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
     return f"invalid plan {source}: " + "; ".join(parts)
 
 
-def plan_from_mapping(data: Any, source: str = "<mapping>") -> Plan:
-    """Validate a mapping (e.g. parsed YAML) as a Plan; raise PlanError naming the key on failure."""
+def plan_from_mapping(data: Any, source: str = "<mapping>", locate=None) -> Plan:
+    """Validate a mapping (e.g. parsed YAML) as a Plan; raise PlanError naming the key (and line) on failure."""
     if not isinstance(data, dict):
         raise PlanError(f"invalid plan {source}: top level must be a mapping")
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_format_validation_error(exc, source)) from None
+        raise PlanError(_format_validation_error(exc, source, locate)) from None
 
 
 def available_plans() -> list[str]:
@@ -199,11 +203,8 @@ def plan_path(plan: str) -> Path:
 def load_plan(plan: str | Path) -> Plan:
     """Load and validate a plan by id (``cg-bm1``) or path to a YAML file."""
     path = plan_path(str(plan))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PlanError(f"invalid plan {path}: YAML syntax error: {exc}") from None
-    plan_obj = plan_from_mapping(data, str(path))
+    data, locate = read_plan_yaml(path)  # UTF-8, no duplicated keys, syntax errors with their line
+    plan_obj = plan_from_mapping(data, str(path), locate)
     if plan_obj.id != path.stem and path.parent == PLANS_DIR:
         raise PlanError(f"invalid plan {path}: id {plan_obj.id!r} does not match the file name")
     return plan_obj
