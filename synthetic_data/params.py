@@ -194,7 +194,9 @@ PARAMS: dict[str, SynthParams] = {
     ),
     "ucmsc-as": SynthParams(
         studyid="UCMSC-AS-01", start_date="2018-05-01",
-        dlt_probs={"D1": 0.05, "D3": 0.10, "D5": 0.25},
+        # the registered course (NCT05962762 enrolment 9, anticipated): every dose level cleared by its first
+        # 3 subjects, none replaced, so the 3+3 rule enrols 9 and the MTD is not reached within the dose range
+        dlt_probs={"D1": 0.0, "D3": 0.0, "D5": 0.0}, p_not_evaluable=0.0,
         placebo_effect=0.05, emax=0.40, ed50=2.0, plateau_days=21.0, tau_off_days=70.0,
         dropout_fraction=0.15, cohort_gap_days=14,
     ),

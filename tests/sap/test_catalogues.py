@@ -138,7 +138,7 @@ def test_visit_windows_are_the_plans_visits():
     assert all(w is v for w, v in zip(schedule.windows, plan.schedule.visits))  # the plan's own objects
     day2 = schedule.windows[1]
     assert (day2.avisitn, day2.label, day2.target_day, day2.lo, day2.hi, day2.assessments) == \
-        (0.14, "Day 2", 2, 2, 2, ("cytokines",))
+        (0.29, "Day 2", 3, 3, 3, ("ESR", "CRP", "biomarkers"))  # Day N = N days after the infusion, study day N + 1
 
 
 def test_data_contract_rows_become_visits():
