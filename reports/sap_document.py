@@ -9,10 +9,10 @@ import json
 import pandas as pd
 
 from sap.registry import method_entry, method_sentence
-from sap.spec_criteria import PAIN
 
 from reports.reproduction import how_data_were_made, published_texts
 from reports.results_document import display_number, population_text
+from reports.sap_criteria import criteria_table, criterion_rule_text
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
 from reports.sap_notes import render_item_notes, render_mark, render_notes_list, render_phase_notes
@@ -177,57 +177,6 @@ def endpoints_section(plan) -> str:
                "in the derivation settings); for a duration or time to response, its event and censoring rules as the "
                "derivations apply them; otherwise the formula of the plan, or the name of the derivation when "
                "the plan gives none."] + render_item_notes(plan, [e.id for e in plan.endpoints]))
-
-
-def _threshold_text(rule) -> str:
-    """A :class:`sap.spec_criteria.ChangeRule` in words: '>= 20% of baseline and >= 1 unit on 0-10'."""
-    op = ">" if rule.comparison == "strict" else ">="
-    parts = [f"{op} {rule.relative * 100:.10g}% of baseline"] if rule.relative is not None else []
-    if rule.absolute is not None:
-        where = f"on 0-{rule.absolute_scale:g}" if rule.absolute_scale is not None else "in the domain's unit"
-        parts.append(f"{op} {rule.absolute:g} unit{'' if rule.absolute == 1 else 's'} {where}")
-    return f" {rule.combine} ".join(parts)
-
-
-def _domain_text(domain, plan) -> str:
-    param = domain.parameter
-    if param == PAIN:
-        param = f"{plan.derivations.asas_pain_domain}, the plan's derivations.asas_pain_domain"
-    scale = f"read on 0-{domain.scale:g}" if domain.scale is not None else "in its own unit"
-    return f"{domain.label or domain.parameter} ({param}; {domain.better} is better; {scale})"
-
-
-def criterion_rule_text(c) -> tuple[str, str]:
-    """(rule, worsening rule) of a :class:`sap.spec_criteria.ResponseCriterion`, written from its parameters."""
-    n = len(c.domains)
-    if c.cutoff is not None:
-        op = {"le": "<=", "lt": "<"}[c.cutoff.comparison]
-        on = f" on 0-{c.cutoff.scale:g}" if c.cutoff.scale is not None else ""
-        return (f"value at the visit {op} {c.cutoff.value:g}{on} in {'every one' if n > 1 else 'the one'} of the "
-                f"{n} domain{'s' if n > 1 else ''} (baseline not used)", "not applicable")
-    where = f"in at least {c.n_required} of the {n} domains" if n > 1 else "in the domain"
-    rule = f"improvement (change from baseline in the better direction) {_threshold_text(c.improvement)} {where}"
-    worse = {"none": "none (no worsening rule)",
-             "any": "no worsening at all in the remaining domain(s): post worse than baseline fails"}.get(
-        c.worsening.rule) or f"no worsening {_threshold_text(c.worsening.threshold)} in the remaining domain(s)"
-    return rule, worse
-
-
-def criteria_table(plan) -> str:
-    """One row per domain-count response criterion the plan derives, written from the criterion itself."""
-    rows = []
-    for c in plan.derivations.response_criteria():
-        rule, worse = criterion_rule_text(c)
-        rows.append({"Response": f"{c.label} ({c.id})", "Domains": "; ".join(_domain_text(d, plan) for d in c.domains),
-                     "Response rule": rule, "Worsening rule": worse,
-                     "Reference": c.reference + (f". {c.text}" if c.text else "")})
-    notes = ["Relative change is (post - baseline) / baseline. A domain with baseline 0 cannot meet a relative "
-             "improvement, and its worsening rests on the absolute rule alone. A missing domain at baseline or at "
-             "the visit makes the response missing (then imputed as the plan's missing-data rule states).",
-             "Each domain is read on the scale shown: the data are converted from the plan's input scale (pain "
-             "from the 0-100 mm VAS); an absolute threshold written on 0-S is scaled to the domain's range."]
-    return _table(pd.DataFrame(rows), "criteria", "Response criteria (domain counts)", stub=("Response",),
-                  notes=notes) if rows else ""
 
 
 def derivations_section(plan) -> str:

@@ -13,13 +13,13 @@ import pandas as pd
 from sap.derive import DeriveOptions, derive_analysis_datasets
 from sap.derive.episodes import EpisodeSpec
 from sap.spec import Plan
+from sap.spec_criteria import ACR_ACUTE_PHASE, DAS28_MARKER
 
 #: TBPAIN/NBPAIN are a 0-100 mm VAS in the data contract (DESIGN.md; sap.data.defaults.AS_RANGES).
 PAIN_SCALE = 100
-#: Not (yet) plan fields: CRP as acute-phase reactant for ACR and DAS28 (Felson 1995, Prevoo 1995; as the RA
-#: plan's text states), no ESR floor, and scores re-derived from items rather than taken from the sponsor.
-ACR_ACUTE_PHASE = "CRP"
-DAS28_MARKER = "CRP"
+#: Not (yet) plan fields: the acute-phase reactant of ACR and the DAS28 of EULAR (ACR_ACUTE_PHASE, DAS28_MARKER:
+#: CRP, defined beside the criteria placeholders they fill in sap.spec_criteria, where the SAP document reads them),
+#: no ESR floor, and scores re-derived from items rather than taken from the sponsor.
 ESR_FLOOR = None
 SCORE_SOURCE = "rederive"
 

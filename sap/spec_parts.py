@@ -3,7 +3,7 @@
 the output catalogue, derivation settings, data settings, objectives and published values."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, get_args
+from typing import Any, Literal, Optional
 
 from pydantic import Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -158,20 +158,17 @@ class Output(PlanModel):
     footnote: str = ""
 
 
-#: Response endpoints the derivations compute in code (:func:`sap.derive.response.derive_responses`): ASDAS
-#: improvement, ACR and EULAR. The domain-count criteria (ASAS type) are plan data: the presets of
-#: :mod:`sap.spec_criteria` and the plan's own ``derivations.criteria``.
-ResponseEndpoint = Literal["ASDASCII", "ASDASMI", "ASDASCIW", "ACR20", "ACR50", "ACR70", "EULAR"]
-RESPONSE_ENDPOINTS: tuple[str, ...] = PRESET_IDS + get_args(ResponseEndpoint)
+#: Response endpoints a plan may derive without defining them: the presets of :mod:`sap.spec_criteria` (ASAS,
+#: BASDAI50, ASDAS, ACR, EULAR). Every response is plan data: these presets or the plan's ``derivations.criteria``.
+RESPONSE_ENDPOINTS: tuple[str, ...] = PRESET_IDS
 
 
 class DerivationSettings(PlanModel):
     """The plan's derivation choices: the one source of the values :mod:`sap.derive` uses (mapped onto
     :class:`sap.derive.options.DeriveOptions` in :func:`sap.derivations.derive_options_for_plan` only).
 
-    ``criteria``: the plan's own domain-count response criteria (:class:`sap.spec_criteria.ResponseCriterion`); one
-    with a preset's id replaces the preset. ``responses`` lists what is derived: presets, the plan's criteria and
-    the code-defined responses of :data:`ResponseEndpoint`."""
+    ``criteria``: the plan's own response criteria (:class:`sap.spec_criteria.ResponseCriterion`); one with a
+    preset's id replaces the preset. ``responses`` lists what is derived: presets and the plan's criteria."""
 
     input_scale: Literal["0-10", "0-100"] = "0-10"
     asdas_coefficients: Literal["unrounded", "rounded"] = "unrounded"

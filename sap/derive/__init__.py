@@ -1,9 +1,10 @@
 """Endpoint derivations: ``compute_*`` on arrays, ``derive_*`` on ADaM frames.
 
 Modules: ``as_scores`` (BASDAI, BASFI, BASMI-linear, BASMI2, spinal pain), ``asdas`` (ASDAS-CRP/ESR,
-states, improvement), ``criteria`` (domain-count response criteria, ASAS type, from the plan's parameters),
-``asas`` (ASAS20/40, 5/6, partial remission, BASDAI50 on arrays: wrappers over the presets), ``ra_scores`` (DAS28,
-EULAR, ACR), ``options`` (:class:`DeriveOptions`, filled from the plan by :mod:`sap.derivations`),
+states; improvement on arrays: a wrapper over the presets), ``criteria`` (every response criterion, from the
+plan's parameters), ``asas`` (ASAS20/40, 5/6, partial remission, BASDAI50 on arrays: wrappers over the presets),
+``ra_scores`` (DAS28; EULAR, ACR on arrays: wrappers over the presets), ``options`` (:class:`DeriveOptions`,
+filled from the plan by :mod:`sap.derivations`),
 ``visits`` (study day, windows), ``baseline``, ``params`` (derived parameter rows), ``intercurrent``,
 ``response``, ``episodes``, ``rederive``, ``pipeline`` (:func:`derive_analysis_datasets`).
 
@@ -23,10 +24,9 @@ are 1.0/0.0/NaN; cut-offs are compared with a 1e-9 tolerance (see ``_arrays``).
   pass through with their own BASE/CHG.
 * ``adresp`` - one row per ADSL subject x post-baseline analysis visit x response endpoint:
   USUBJID, PARAMCD (the plan's criteria, e.g. the presets ASAS20, ASAS40, ASAS50, ASAS20ST, ASAS56, ASASPR,
-  BASDAI50; and ASDASCII, ASDASMI, ASDASCIW, ACR20/50/70, EULAR), PARAM, AVISIT, AVISITN, TARGETDY, ADY, ADYSRC (OBSERVED/TARGET), AVAL_OC/AVALC_OC
+  BASDAI50, ASDASCII, ASDASMI, ASDASCIW, ASDASID, ASDASLDA, ACR20/50/70, EULAR, EULARG), PARAM, AVISIT, AVISITN, TARGETDY, ADY, ADYSRC (OBSERVED/TARGET), AVAL_OC/AVALC_OC
   (observed; NaN/'' if not evaluable), EVALFL, RESCDY, DISCDY, RESCFL, DISCAFL, AVAL_NRI/AVALC_NRI
-  (= AVAL/AVALC; composite strategy + non-responder imputation), IMPFL, IMPREAS, RESPCAT (EULAR
-  category), STRATEGY, ADSL variables.
+  (= AVAL/AVALC; composite strategy + non-responder imputation), IMPFL, IMPREAS, STRATEGY, ADSL variables.
 * ``addur`` - one row per responder and endpoint: USUBJID, PARAMCD, ONSETVN, ONSETDY, ENDVN, ENDDY,
   AVAL (duration of response in weeks), AVALU, EVENT (1 = loss), CNSR (= 1 - EVENT), EVNTDESC.
 * ``adonset`` - one row per ADSL subject and endpoint: USUBJID, PARAMCD, ONSETVN, ONSETDY, ENDDY,

@@ -6,7 +6,8 @@ ESR).  ``coefficients="unrounded"`` uses the published coefficients (ASAS handbo
 registrations); ``"rounded"`` uses the 2-decimal forms (as in CamCOPS).  CRP floor: CRP below
 2 mg/L is replaced by 2 mg/L (Machado 2015, Arthritis Rheumatol 67:408; ASAS recommendation);
 ``crp_floor=None`` disables it.  States: Machado 2011 ARD 70:47 (names per Machado 2018 ARD
-77:1539).  Improvement/worsening cut-offs: ASAS (Machado 2011; ASAS 2018).
+77:1539).  Improvement/worsening cut-offs and the inactive / low disease-activity states as responses: the
+presets of :func:`sap.spec_criteria.preset_criteria` (Machado 2011; ASAS 2018), which the derivations compute.
 
 Inputs: back pain (BASDAI Q2), duration of morning stiffness (BASDAI Q6), patient global,
 peripheral pain/swelling (BASDAI Q3) on 0-10 (``scale=10``) or 0-100 (``scale=100``; divided
@@ -18,7 +19,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sap.spec_criteria import preset_criteria
+
 from ._arrays import as_float, check_range, check_scale, ge, gt, le, lt
+from .criteria import compute_domain_response
 
 #: (back pain, duration, patient global, peripheral, marker term)
 ASDAS_COEFFICIENTS = {
@@ -91,17 +95,17 @@ def compute_asdas_state(asdas: Any):
 
 
 def compute_asdas_improvement(baseline: Any, post: Any) -> dict[str, Any]:
-    """ASDAS change categories (1.0/0.0, NaN if either value is missing).
-
-    ``clinically_important_improvement``: decrease >= 1.1; ``major_improvement``: decrease
-    >= 2.0; ``clinically_important_worsening``: increase >= 0.9.
+    """ASDAS change categories (1.0/0.0, NaN if either value is missing): the presets ASDASCII
+    (``clinically_important_improvement``: decrease >= 1.1), ASDASMI (``major_improvement``: decrease
+    >= 2.0) and ASDASCIW (``clinically_important_worsening``: increase >= 0.9) of
+    :func:`sap.spec_criteria.preset_criteria`, computed by :func:`sap.derive.criteria.compute_domain_response`.
     """
     b, p = np.broadcast_arrays(as_float("baseline ASDAS", baseline), as_float("post ASDAS", post))
-    diff = p - b
-    miss = np.isnan(diff)
-    res = {
-        "clinically_important_improvement": ge(-diff, 1.1),
-        "major_improvement": ge(-diff, 2.0),
-        "clinically_important_worsening": ge(diff, 0.9),
-    }
-    return {k: _out(np.where(miss, np.nan, v.astype(float))) for k, v in res.items()}
+    presets = preset_criteria()
+    keys = {"clinically_important_improvement": "ASDASCII", "major_improvement": "ASDASMI",
+            "clinically_important_worsening": "ASDASCIW"}
+    out = {}
+    for key, code in keys.items():
+        res = np.asarray(compute_domain_response(b.reshape(-1, 1), p.reshape(-1, 1), presets[code])).reshape(b.shape)
+        out[key] = _out(res)
+    return out

@@ -34,9 +34,9 @@ class DeriveOptions:
     window_rule: record chosen when several fall in one window, see sap.derive.visits [schedule.window_rule].
     intercurrent_strategy: "composite" (rescue -> non-responder from RESCDT on; data after discontinuation
       ignored -> NRI) or "treatment_policy" (observed data used regardless; missing -> NRI) [estimands].
-    responses: response endpoints to derive: presets, the plan's criteria, code-defined [derivations.responses].
-    criteria: the domain-count criterion of each response in ``responses`` that is one (the plan's own, else the
-      preset built with derivations.basdai50_rule and partial_remission_threshold) [DerivationSettings.response_criteria].
+    responses: response endpoints to derive: presets and the plan's criteria [derivations.responses].
+    criteria: the criterion of each response in ``responses`` (the plan's own, else the preset built with
+      derivations.basdai50_rule and partial_remission_threshold) [DerivationSettings.response_criteria].
     episodes: the duration-of-response / time-to-response endpoints and their event and censoring rules
       [endpoints[].episode].
     rederive_tolerance: absolute tolerance for sponsor-vs-re-derived scores [derivations.score_disagreement_tolerance].

@@ -5,8 +5,9 @@ formulae).  References: DAS28-ESR Prevoo et al., Arthritis Rheum 1995;38:44
 (0.56 sqrt(TJC28) + 0.28 sqrt(SJC28) + 0.70 ln(ESR) + 0.014 GH); DAS28-CRP as published by
 the DAS28 authors (www.das-score.nl): 0.56 sqrt(TJC28) + 0.28 sqrt(SJC28) + 0.36 ln(CRP + 1)
 + 0.014 GH + 0.96 (CRP in mg/L, GH = patient global 0-100 mm).  States: remission < 2.6, low
-<= 3.2, moderate <= 5.1, high > 5.1.  EULAR response: van Gestel et al., Arthritis Rheum
-1996;39:34.  ACR20/50/70: Felson et al., Arthritis Rheum 1995;38:727.
+<= 3.2, moderate <= 5.1, high > 5.1.  EULAR response (van Gestel et al., Arthritis Rheum 1996;39:34) and
+ACR20/50/70 (Felson et al., Arthritis Rheum 1995;38:727) are the response presets of
+:func:`sap.spec_criteria.preset_criteria`, which the derivations compute; the functions here wrap them on arrays.
 """
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_float, as_matrix, check_range, ge, gt, le, lt, squeeze_like, to_binary
+from sap.spec_criteria import preset_criteria
+
+from ._arrays import as_float, check_range, ge, gt, le, lt
+from .criteria import compute_domain_response
 
 
 def _out(arr):
@@ -63,43 +67,33 @@ def compute_das28_state(das28: Any):
 
 
 def compute_eular_response(baseline_das28: Any, post_das28: Any):
-    """EULAR response (van Gestel 1996) from baseline and current DAS28.
-
-    improvement = baseline - current.  good: improvement > 1.2 and current <= 3.2;
-    moderate: improvement > 1.2 and current > 3.2, or 0.6 < improvement <= 1.2 and current
-    <= 5.1; none otherwise.  None where either value is missing.
+    """EULAR response category (van Gestel 1996) from baseline and current DAS28: the presets EULARG (good:
+    improvement > 1.2 and current <= 3.2) and EULAR (good or moderate: improvement > 1.2, or improvement > 0.6
+    and current <= 5.1) of :func:`sap.spec_criteria.preset_criteria`. "good", "moderate" (EULAR but not good:
+    improvement > 1.2 and current > 3.2, or 0.6 < improvement <= 1.2 and current <= 5.1) or "none"; None where
+    either value is missing.
     """
     b, p = np.broadcast_arrays(as_float("baseline DAS28", baseline_das28), as_float("post DAS28", post_das28))
-    b1, p1 = np.atleast_1d(b), np.atleast_1d(p)
-    imp = b1 - p1
-    out = np.full(b1.shape, "none", dtype=object)
-    big, mid = gt(imp, 1.2), gt(imp, 0.6) & le(imp, 1.2)
-    out[big & gt(p1, 3.2)] = "moderate"
-    out[big & le(p1, 3.2)] = "good"
-    out[mid & le(p1, 5.1)] = "moderate"
-    out[np.isnan(imp)] = None
-    return out[0] if np.ndim(b) == 0 else out
+    presets = preset_criteria()
+    good, any_ = (np.asarray(compute_domain_response(b.reshape(-1, 1), p.reshape(-1, 1), presets[c]))
+                  for c in ("EULARG", "EULAR"))
+    out = np.where(good == 1, "good", np.where(any_ == 1, "moderate", "none")).astype(object)
+    out[np.isnan(any_)] = None
+    return out[0] if np.ndim(b) == 0 else out.reshape(b.shape)
 
 
+#: column order of the ACR inputs (the domains of the ACR presets; acute-phase reactant CRP or ESR)
 ACR_COMPONENTS = ("tjc28", "sjc28", "patient_global", "physician_global", "pain", "haq_di", "acute_phase")
 
 
 def compute_acr_response(baseline: Any, post: Any, *, level: int = 20):
-    """ACR20/50/70 (Felson 1995): >= level % improvement in TJC and SJC and in >= 3 of the 5
-    others (patient global, physician global, pain, HAQ-DI, acute-phase reactant).
+    """ACR20/50/70 (Felson 1995): the preset ACR``level`` of :func:`sap.spec_criteria.preset_criteria`, >= level %
+    improvement in TJC and SJC and in >= 3 of the 5 others (patient global, physician global, pain, HAQ-DI,
+    acute-phase reactant).
 
     Inputs (n, 7) or (7,) in the order of :data:`ACR_COMPONENTS`.  A component with baseline 0
     cannot count as improved.  Any missing component -> NaN (no component imputation).
     """
     if level not in (20, 50, 70):
         raise ValueError(f"ACR level must be 20, 50 or 70, got {level!r}")
-    b, p = as_matrix("baseline", baseline, 7), as_matrix("post", post, 7)
-    if b.shape != p.shape:
-        raise ValueError(f"baseline and post shapes differ: {b.shape} vs {p.shape}")
-    for j, name in enumerate(ACR_COMPONENTS):
-        check_range(f"ACR {name}", np.concatenate([b[:, j], p[:, j]]), 0, None)
-    frac = level / 100.0
-    improved = (b > 0) & le(p - b, -frac * b)
-    ok = improved[:, 0] & improved[:, 1] & (improved[:, 2:].sum(axis=1) >= 3)
-    miss = np.isnan(b).any(axis=1) | np.isnan(p).any(axis=1)
-    return squeeze_like(to_binary(ok, miss), baseline)
+    return compute_domain_response(baseline, post, preset_criteria()[f"ACR{level}"])

@@ -1,11 +1,14 @@
 """Binary responses per subject and analysis visit (ADRESP), observed case and NRI.
 
-Hand-written glue around :mod:`sap.derive.criteria` (the plan's domain-count criteria, ``options.criteria``),
-:mod:`sap.derive.asdas` and :mod:`sap.derive.ra_scores` (SAS: DATA step on a subject x visit grid; R: ``admiral``
-``derive_param_*`` plus ``tidyr::complete``).
+Hand-written glue around :mod:`sap.derive.criteria`: every response is a criterion of the plan
+(``options.criteria``: the presets of :mod:`sap.spec_criteria` or the plan's own), and this module reads nothing
+else about it (SAS: DATA step on a subject x visit grid; R: ``admiral`` ``derive_param_*`` plus
+``tidyr::complete``).
 
-* A criterion's domains are its PARAMCDs (the placeholder ``@pain`` is ``options.asas_pain_domain``); a domain
-  with a scale is read from the data's scale (pain: ``pain_scale``; other scores: ``scale``) on its 0-``scale``.
+* A criterion's domains are its PARAMCDs; the placeholders are the derivation options: ``@pain`` is
+  ``options.asas_pain_domain``, ``@acute_phase`` is ``options.acr_acute_phase`` (CRP or ESR), ``@das28`` is
+  DAS28CRP or DAS28ESR (``options.das28_marker``). A domain with a scale is read from the data's scale (pain:
+  ``pain_scale``; other scores: ``scale``) on its 0-``scale``.
 
 Grid: every ADSL subject x every post-baseline analysis visit (the prespecified windows, or the
 observed post-baseline AVISITN when no windows are given), so that subjects with no data are
@@ -27,48 +30,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sap.spec_criteria import PAIN, CriterionDomain, ResponseCriterion
+from sap.spec_criteria import ACUTE_PHASE, DAS28, PAIN, CriterionDomain, ResponseCriterion
 
-from .asdas import compute_asdas_improvement
 from .criteria import compute_domain_response
 from .options import DeriveOptions
-from .ra_scores import compute_acr_response, compute_eular_response
 from .visits import nominal_day
 
 #: parameters on the pain scale of the data (0-100 mm VAS in the data contract)
 PAIN_PARAMS = ("TBPAIN", "NBPAIN", "SPPAIN")
-#: labels of the responses computed in code (a criterion carries its own)
-LABELS = {
-    "ASDASCII": "ASDAS-CRP clinically important improvement (decrease >= 1.1)",
-    "ASDASMI": "ASDAS-CRP major improvement (decrease >= 2.0)",
-    "ASDASCIW": "ASDAS-CRP clinically important worsening (increase >= 0.9)",
-    "ACR20": "ACR20 response", "ACR50": "ACR50 response", "ACR70": "ACR70 response",
-    "EULAR": "EULAR good or moderate response (DAS28)",
-}
 
 
-def criterion_of(code: str, opt: DeriveOptions) -> ResponseCriterion | None:
-    """The plan's domain-count criterion of response ``code`` (None for the responses computed in code)."""
-    return next((c for c in opt.criteria if c.id == code), None)
+def criterion_of(code: str, opt: DeriveOptions) -> ResponseCriterion:
+    """The plan's criterion of response ``code`` (a preset or the plan's own)."""
+    crit = next((c for c in opt.criteria if c.id == code), None)
+    if crit is None:
+        raise ValueError(f"unknown response endpoint {code}: no criterion in the derivation options")
+    return crit
 
 
 def domain_parameter(domain: CriterionDomain, opt: DeriveOptions) -> str:
-    """The PARAMCD of a criterion domain (``@pain``: the plan's ASAS pain domain)."""
-    return opt.asas_pain_domain if domain.parameter == PAIN else domain.parameter
+    """The PARAMCD of a criterion domain (a placeholder: the derivation option it stands for)."""
+    placeholders = {PAIN: opt.asas_pain_domain, ACUTE_PHASE: opt.acr_acute_phase, DAS28: "DAS28" + opt.das28_marker}
+    return placeholders.get(domain.parameter, domain.parameter)
 
 
 def response_components(code: str, opt: DeriveOptions) -> tuple[str, ...]:
     """PARAMCDs a response endpoint is computed from."""
-    crit = criterion_of(code, opt)
-    if crit is not None:
-        return tuple(domain_parameter(d, opt) for d in crit.domains)
-    if code.startswith("ASDAS"):
-        return ("ASDASCRP",)
-    if code.startswith("ACR"):
-        return ("TJC28", "SJC28", "PTGAVAS", "PHGAVAS", "PAINVAS", "HAQDI", opt.acr_acute_phase)
-    if code == "EULAR":
-        return ("DAS28" + opt.das28_marker,)
-    raise ValueError(f"unknown response endpoint {code}")
+    return tuple(domain_parameter(d, opt) for d in criterion_of(code, opt).domains)
 
 
 def _on_domain_scale(code: str, arr: np.ndarray, domain: CriterionDomain, opt: DeriveOptions) -> np.ndarray:
@@ -79,27 +67,13 @@ def _on_domain_scale(code: str, arr: np.ndarray, domain: CriterionDomain, opt: D
     return arr * float(domain.scale) / data_scale
 
 
-def compute_response_oc(code: str, base: dict, post: dict, opt: DeriveOptions):
-    """Observed response (float 1/0/NaN) and an optional category array for one endpoint."""
+def compute_response_oc(code: str, base: dict, post: dict, opt: DeriveOptions) -> np.ndarray:
+    """Observed response (float 1/0/NaN) of one endpoint from its components' baseline and visit values."""
     comps = response_components(code, opt)
     crit = criterion_of(code, opt)
-    if crit is not None:
-        b = np.column_stack([_on_domain_scale(c, base[c], d, opt) for c, d in zip(comps, crit.domains)])
-        p = np.column_stack([_on_domain_scale(c, post[c], d, opt) for c, d in zip(comps, crit.domains)])
-        return np.atleast_1d(compute_domain_response(b if crit.cutoff is None else None, p, crit)), None
-    b = np.column_stack([base[c] for c in comps])
-    p = np.column_stack([post[c] for c in comps])
-    if code.startswith("ASDAS"):
-        key = {"ASDASCII": "clinically_important_improvement", "ASDASMI": "major_improvement",
-               "ASDASCIW": "clinically_important_worsening"}[code]
-        return np.asarray(compute_asdas_improvement(b[:, 0], p[:, 0])[key], dtype=float), None
-    if code.startswith("ACR"):
-        return compute_acr_response(b, p, level=int(code[3:])), None
-    if code == "EULAR":
-        cat = np.atleast_1d(compute_eular_response(b[:, 0], p[:, 0]))
-        val = np.where(pd.isna(cat), np.nan, np.isin(cat, ["good", "moderate"]).astype(float))
-        return val, cat
-    raise ValueError(f"unknown response endpoint {code}")
+    b = np.column_stack([_on_domain_scale(c, base[c], d, opt) for c, d in zip(comps, crit.domains)])
+    p = np.column_stack([_on_domain_scale(c, post[c], d, opt) for c, d in zip(comps, crit.domains)])
+    return np.atleast_1d(compute_domain_response(b if crit.needs_baseline else None, p, crit))
 
 
 def analysis_visit_grid(adeff: pd.DataFrame, opt: DeriveOptions) -> pd.DataFrame:
@@ -134,14 +108,12 @@ def derive_responses(adeff: pd.DataFrame, adsl: pd.DataFrame, ice: pd.DataFrame,
             post[c] = s["AVAL"].reindex(key).to_numpy(dtype=float) if s is not None else np.full(len(grid), np.nan)
         day = sub.groupby(level=["USUBJID", "AVISITN"])["ADY"].max().reindex(key).to_numpy(dtype=float) \
             if len(sub) else np.full(len(grid), np.nan)
-        oc, cat = compute_response_oc(code, base, post, options)
+        oc = compute_response_oc(code, base, post, options)
         part = grid.copy()
-        crit = criterion_of(code, options)
-        part["PARAMCD"], part["PARAM"] = code, crit.label if crit is not None else LABELS[code]
+        part["PARAMCD"], part["PARAM"] = code, criterion_of(code, options).label
         part["ADYSRC"] = np.where(np.isnan(day), "TARGET", "OBSERVED")
         part["ADY"] = np.where(np.isnan(day), part["TARGETDY"].to_numpy(), day)
         part["AVAL_OC"] = np.asarray(oc, dtype=float)
-        part["RESPCAT"] = cat if cat is not None else None
         parts.append(part)
     if not parts:
         return pd.DataFrame()

@@ -286,7 +286,8 @@ def plan_from_mapping_criterion(mapping: dict):
 
 @pytest.mark.parametrize("edit, message", [
     ({"improvement": None}, "give either an improvement rule or a state cut-off"),
-    ({"cutoff": {"comparison": "le", "value": 2, "scale": 10}}, "give either an improvement rule or a state cut-off"),
+    ({"improvement": None, "cutoff": {"comparison": "le", "value": 2, "scale": 10}},
+     "a state cut-off alone takes no 'required'"),  # an improvement with a cut-off is valid (EULAR good)
     ({"worsening": {"rule": "thresholds"}}, "rule 'thresholds' needs a threshold"),
     ({"domains": [{"parameter": "PTGA"}] * 4}, "a domain is listed twice"),
     ({"domains": [{"parameter": p} for p in ("PTGA", "@pain", "BASFI", "INFLAM")]},
