@@ -72,6 +72,16 @@ IMMUNE_LINE = (222, {"CD4+ T cells": "CD4", "CD8+ T cells": "CD8", "Treg cells":
 #: the two descriptions of the placebo (seed lines 95 and 98)
 PLACEBO = ((95, "Compound Electrolyte Injection"), (98, "Sodium Chloride Solution, 5 ml"))
 DLT_FRAME = (120, "24 weeks")
+#: design as registered: (seed line, text on it)
+DESIGN = {"phase1": (9, "Phase 1 (dose-escalation): Open-label, single-arm."),
+          "phase2": (10, "Phase 2 (dose-expansion): Randomized, double-blind, placebo-controlled."),
+          "visits": (13, "Week 1, 4, 8, 12, and 24 after the first infusion"),
+          "enrolment": (17, "注册 (估计的)"),
+          "phase_field": (19, "- 阶段1"),
+          "masking": (80, "- 屏蔽:双倍的"),
+          "doses": (87, "low-dose (1*10^6 cells/kg), medium-dose (2.0*10^6 cells/kg), or high-dose 4.0*10^6 cells/kg)"),
+          "days": (88, "4 doses on Days 0, 7, 14, and 21"),
+          "celecoxib": (89, "celecoxib 0.2g orally once daily")}
 
 
 # --------------------------------------------------------------------------- the seed
@@ -98,6 +108,26 @@ def test_checklist_quotes_the_seed(seed_lines):
     for line, quote in PLACEBO:
         assert quote in seed_lines[line - 1], (line, quote)
     assert seed_lines[DLT_FRAME[0] - 1].endswith(DLT_FRAME[1])
+
+
+def test_design_quotes_the_seed(seed_lines):
+    for key, (line, quote) in DESIGN.items():
+        assert quote in seed_lines[line - 1], (key, line)
+    assert seed_lines[DESIGN["enrolment"][0] - 1] == DESIGN["enrolment"][1]  # no number: no enrolment registered
+
+
+def test_design_as_registered():
+    """Arms, doses, infusion days, background therapy, visits, blinding; silent fields are noted."""
+    doses = {a.id: a.dose for a in PLAN.design.arms if a.phase == "P1"}
+    assert doses == {"DL1": 1.0, "DL2": 2.0, "DL3": 4.0}  # seed line 87
+    assert all(a.infusion_days == (0, 7, 14, 21) for a in PLAN.design.arms)  # seed line 88
+    assert PLAN.design.background_therapy == "celecoxib 0.2 g orally once daily"  # seed line 89
+    assert [v.avisitn for v in PLAN.schedule.visits if v.avisitn > 0] == list(WEEKS)  # seed line 13
+    assert PLAN.design.phase("P1").blinding == "open-label" and PLAN.design.phase("P2").blinding == "double-blind"
+    _, fields = _note("P1", "P2", text='masking "Double"')  # seed lines 19, 78-80 against lines 9-10
+    assert 'study phase "Phase 1"' in " ".join(fields.text.split())
+    _note("P1", "P2", text="gives no sample size")  # seed line 17: no enrolment number
+    assert PLAN.design.phase("P2").planned_n == 40
 
 
 def test_every_registered_time_frame_is_in_the_checklist(seed_lines):
@@ -227,10 +257,11 @@ def test_dlt_rate_for_escalation_uses_the_dlt_evaluable_subjects(results):
 
 
 # --------------------------------------------------------------------------- the notes
-def _note(*about: str):
+def _note(*about: str, text: str = ""):
+    """(number, note) of the one targeted note about all of ``about`` (and containing ``text``)."""
     found = [(n, note) for n, note in enumerate(PLAN.notes, start=1)
-             if not isinstance(note, str) and set(about) <= set(note.about)]
-    assert len(found) == 1, about
+             if not isinstance(note, str) and set(about) <= set(note.about) and text in " ".join(note.text.split())]
+    assert len(found) == 1, (about, text, len(found))
     return found[0]
 
 
