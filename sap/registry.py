@@ -25,6 +25,7 @@ from pydantic import Field, model_validator
 
 from sap import vocabulary as voc
 from sap.method_entry import MethodEntry, MethodOptions, Selection, resolve
+from sap.options_exposure import ExposureOptions, exposure_sentence
 
 __all__ = ["REGISTRY", "MethodEntry", "MethodOptions", "Selection", "method_entry", "method_names", "method_sentence",
            "options_model", "resolve"]
@@ -309,9 +310,9 @@ REGISTRY: dict[str, MethodEntry] = {e.name: e for e in (
            _A + "baseline:populations", [_S + "baseline:populations_table"], _s_none("analysis populations by arm")),
     _entry("demographics", DemographicsOptions, "demographics and baseline characteristics", "baseline",
            _SUBJECTS, _A + "baseline:demographics", [_S + "baseline:demographics_table"], _s_demographics),
-    _entry("exposure", NoOptions, "infusions received, cumulative dose and treatment duration", "exposure",
-           Selection("adex"), _A + "baseline:exposure", [_S + "baseline:exposure_table"],
-           _s_none("infusions received, cumulative dose and treatment duration (first to last dose)")),
+    _entry("exposure", ExposureOptions, "administrations and cumulative dose per product in its own unit, treatment "
+           "duration", "exposure", Selection("adex"), _A + "baseline:exposure", [_S + "baseline:exposure_table"],
+           exposure_sentence),
     _entry("continuous_summary", ContinuousSummaryOptions,
            "descriptive statistics by visit (n, mean, SD, median, range)", "efficacy", _QS,
            _A + "continuous:continuous_summary", [_S + "continuous:summary_table"], _s_continuous,

@@ -4,7 +4,8 @@ demographics and baseline characteristics (DMT01) and exposure (EXT01), as in th
 Columns: every display column of the result in order (``result.extra["column_n"]``: the treatment groups, then
 "Not assigned" and "Total" where the adapter added them; ``result.group_n`` when absent), headed "label (N=n)".
 Counts print as "n (x.x%)" of the column N; means and medians with 1 decimal and SDs with 2 (demographics),
-2 decimals for exposure means, whole days for durations. The shells read the result only (rows, the
+exposure per product in its own unit (means and doses with 2 decimals, median numbers of administrations with 1),
+whole days for durations. The shells read the result only (rows, the
 ``descriptive`` frame, ``extra``) and the plan's population definitions; they compute no statistics.
 """
 from __future__ import annotations
@@ -19,7 +20,9 @@ DISPOSITION_NOTE = "Completed + discontinued + ongoing = enrolled in every colum
 DISPOSITION_NOTE_OTHER = ("Completed + discontinued + other end-of-study status + ongoing = enrolled in every column "
                           "(each subject counted once).")
 DEMOGRAPHICS_NOTE = "SD: standard deviation. Percentages of the column N."
-INFUSIONS_PARAMETER = "Number of infusions received"
+EXPOSURE_NOTE = ("Each product (ADEX EXTRT) is summarised in its own unit (EXDOSU); doses of different products are "
+                 "never added. Administrations and cumulative dose: subjects treated with the product. Percentages of "
+                 "the column N.")
 DURATION_PARAMETER = "Treatment duration (days, first to last dose)"
 
 
@@ -122,28 +125,74 @@ def _summary_row(parameter: str, statistic: str, stats: dict, headers: dict[str,
     return row
 
 
+def _product_stats(frame, product: str, label: str) -> dict[str, dict[str, float]]:
+    """:func:`_stats` of the descriptive rows of one exposure product."""
+    if frame is None or not len(frame) or "parameter" not in frame.columns:
+        return {}
+    return _stats(frame[frame["parameter"].astype("string") == product], label)
+
+
+def _median_range(digits: int, range_digits: int):
+    return lambda d: (f"{fmt_num(d.get('median'), digits)} ({fmt_num(d.get('min'), range_digits)}, "
+                      f"{fmt_num(d.get('max'), range_digits)})")
+
+
+def _course_rows(result, rows, product: str, headers: dict[str, str]) -> list[dict[str, str]]:
+    """Rows of the plan's courses of one product: subjects treated in the course, administrations in it."""
+    desc, body = result.frames.get("descriptive"), []
+    for prefix, label, of_product, days in result.extra.get("courses", ()):
+        if of_product != product:
+            continue
+        name = f"{label} (study days {days[0]}-{days[1]})"
+        body.append({"Parameter": product, "Statistic": f"{name}: subjects treated",
+                     **_count_cells(rows, f"{prefix}treated", headers)})
+        adm = _product_stats(desc, product, f"{prefix}administrations")
+        body.append(_summary_row(product, f"{name}: administrations, mean (SD)", adm, headers, _mean_sd(2)))
+        body.append(_summary_row(product, f"{name}: administrations, median (min, max)", adm, headers,
+                                 _median_range(1, 0)))
+    return body
+
+
+def _product_rows(result, product: str, headers: dict[str, str]) -> list[dict[str, str]]:
+    """Rows of one product: subjects treated, administrations (k, mean, median), cumulative dose in its unit."""
+    rows = result.rows[result.rows["parameter"].astype("string") == product] if "parameter" in result.rows else \
+        result.rows.iloc[0:0]
+    desc = result.frames.get("descriptive")
+    body = [{"Parameter": product, "Statistic": "Subjects treated", **_count_cells(rows, "treated", headers)}]
+    body += [{"Parameter": product, "Statistic": f"Administrations: {lab.split('=', 1)[1]}",
+              **_count_cells(rows, lab, headers)} for lab in _labels(rows) if lab.startswith("administrations=")]
+    adm = _product_stats(desc, product, "administrations")
+    body.append(_summary_row(product, "Administrations, mean (SD)", adm, headers, _mean_sd(2)))
+    body.append(_summary_row(product, "Administrations, median (min, max)", adm, headers, _median_range(1, 0)))
+    if product in result.extra.get("dose_not_collected", ()):
+        treated = _count_cells(rows, "treated", headers)
+        body.append({"Parameter": product, "Statistic": "Cumulative dose",
+                     **{h: "not collected" if treated[h] not in ("", "0") else "" for h in headers.values()}})
+    else:
+        unit = result.extra.get("dose_units", {}).get(product, "")
+        dose = _product_stats(desc, product, "cumulative dose")
+        name = f"Cumulative dose ({unit})" if unit else "Cumulative dose"
+        body.append(_summary_row(product, f"{name}, mean (SD)", dose, headers, _mean_sd(2)))
+        body.append(_summary_row(product, f"{name}, median (min, max)", dose, headers, _median_range(2, 2)))
+    return body + _course_rows(result, rows, product, headers)
+
+
 def exposure_table(result, sc: ShellContext) -> list[DisplayTable]:
-    """Number of infusions (n (%) per count, mean (SD)), cumulative dose mean (SD), treatment duration median
-    (min, max)."""
+    """One block per product (ADEX EXTRT) in its own unit: subjects treated n (%), administrations k n (%), mean
+    (SD) and median (min, max) of the administrations and of the cumulative dose of the subjects treated; then
+    the treatment duration median (min, max)."""
     headers = _headers(result)
     desc = result.frames.get("descriptive")
     labels = set(desc["label"].astype(str)) if desc is not None and len(desc) else set()
-    body = [{"Parameter": INFUSIONS_PARAMETER, "Statistic": lab.split("=", 1)[1],
-             **_count_cells(result.rows, lab, headers)}
-            for lab in _labels(result.rows) if lab.startswith("infusions=")]
-    mean_sd = _mean_sd(2)
-    if "infusions" in labels:
-        body.append(_summary_row(INFUSIONS_PARAMETER, "Mean (SD)", _stats(desc, "infusions"), headers, mean_sd))
-    if "cumulative dose" in labels:
-        unit = result.extra.get("dose_unit", "")
-        body.append(_summary_row(f"Cumulative dose ({unit})" if unit else "Cumulative dose", "Mean (SD)",
-                                 _stats(desc, "cumulative dose"), headers, mean_sd))
+    body = [row for product in result.extra.get("products", ()) for row in _product_rows(result, product, headers)]
     if "treatment duration days" in labels:
-        body.append(_summary_row(
-            DURATION_PARAMETER, "Median (min, max)", _stats(desc, "treatment duration days"), headers,
-            lambda d: f"{fmt_num(d.get('median'), 0)} ({fmt_num(d.get('min'), 0)}, {fmt_num(d.get('max'), 0)})"))
-    source = ("ADEX (one record per infusion)" if result.extra.get("adex_supplied")
+        body.append(_summary_row(DURATION_PARAMETER, "Median (min, max)", _stats(desc, "treatment duration days"),
+                                 headers, _median_range(0, 0)))
+    notes = [EXPOSURE_NOTE] if result.extra.get("products") else []
+    notes += [f"{p}: dose not collected (EXDOSE missing on every ADEX record of the product); the number of "
+              "administrations is shown." for p in result.extra.get("dose_not_collected", ())]
+    source = ("ADEX (one record per administration)" if result.extra.get("adex_supplied")
               else "ADSL TRTSDT/TRTEDT (no ADEX supplied)")
     frame = pd.DataFrame(body, columns=["Parameter", "Statistic", *headers.values()])
-    return [DisplayTable(result.title, frame, footnotes=footnotes(result, sc, f"Source: {source}."),
+    return [DisplayTable(result.title, frame, footnotes=footnotes(result, sc, *notes, f"Source: {source}."),
                          stub_columns=("Parameter", "Statistic"), group_column="Parameter")]

@@ -10,8 +10,9 @@ Display columns: the treatment groups of the analysis' phase (``group_n`` = ``ct
 when there is more than one column; ``extra["column_n"]`` holds the N of every display column, in order, so
 every subject is accounted for. ``frames["descriptive"]`` (demographics, exposure): tidy rows of every
 descriptive statistic the table prints (mean, sd, median, min, max, each with its n); ``rows`` keeps the subset
-written to results.json (mean with SE, SD and median of each demographic variable; the mean number of infusions;
-the mean cumulative dose; the median treatment duration).
+written to results.json (mean with SE, SD and median of each demographic variable; per exposure product, its
+subjects treated, the mean number of administrations and the mean cumulative dose in the product's unit; the
+median treatment duration).
 """
 from __future__ import annotations
 
@@ -23,10 +24,13 @@ import pandas as pd
 from analyses.descriptive import (category_levels, category_values, summarize_categories, summarize_continuous,
                                   summarize_indicators)
 from analyses.disposition import derive_disposition, discontinuation_reasons, other_statuses, summarize_disposition
-from analyses.exposure import (CUMULATIVE_DOSE, DURATION_DAYS, INFUSIONS, derive_exposure, derive_treatment_duration,
-                               summarize_infusion_counts)
+from analyses.exposure import (ADMINISTRATIONS, CUMULATIVE_DOSE, DOSE_RECORDS, DURATION_DAYS, PRODUCT,
+                               count_course_administrations, derive_product_exposure, derive_study_day,
+                               derive_treatment_duration, product_units, summarize_administration_counts)
 from analyses.results import tidy_frame
 from sap.context import AnalysisContext
+from sap.data import DataContractError
+from sap.data.contract import find_exposure_problems
 from sap.results import AnalysisResult, Exclusion, not_estimable_result
 from sap.spec import Analysis
 
@@ -158,24 +162,63 @@ def demographics(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
                    extra={"categories": categories})
 
 
-def _exposure_exclusions(frame: pd.DataFrame, adex: pd.DataFrame, subj: str, dose: bool,
-                         population: str) -> list[Exclusion]:
-    out = []
-    outside = int((~adex[subj].isin(frame[subj])).sum())
-    if outside:
-        out.append(Exclusion(f"subject not in the {population} population", outside, "ADEX records"))
-    no_record = int((frame[INFUSIONS] == 0).sum())
-    if dose and no_record:
-        out.append(Exclusion("no ADEX record (left out of the cumulative dose)", no_record, "subjects"))
-    no_dose = int(((frame[INFUSIONS] > 0) & frame[CUMULATIVE_DOSE].isna()).sum()) if dose else 0
-    if no_dose:
-        out.append(Exclusion("EXDOSE missing on every ADEX record (left out of the cumulative dose)", no_dose,
-                             "subjects"))
-    return out
+def _product_summaries(frame: pd.DataFrame, name: str, columns: list[str], kw: dict) -> tuple[list, list]:
+    """(count rows, descriptive rows) of one product: subjects treated and administrations k (count rows);
+    administrations and cumulative dose of the subjects treated with it (descriptive rows)."""
+    treated = frame[frame[ADMINISTRATIONS] > 0]
+    counts = summarize_administration_counts(frame, columns, product=name, **kw)
+    desc = [summarize_continuous(treated, ADMINISTRATIONS, columns, label="administrations", **kw),
+            summarize_continuous(treated, CUMULATIVE_DOSE, columns, label="cumulative dose", **kw)]
+    return [counts], [d.assign(parameter=name) for d in desc]
+
+
+def _exposure_by_product(frame: pd.DataFrame, adex: pd.DataFrame, subj: str, columns: list[str], kw: dict):
+    """Per product in its own unit: (count rows, descriptive rows, exclusions, extra)."""
+    problems = find_exposure_problems({"adex": adex})
+    if problems:
+        raise DataContractError(problems)
+    units = product_units(adex)
+    per = derive_product_exposure(frame, adex, subject=subj)
+    rows, descriptive, excluded, not_collected = [], [], [], []
+    for name, part in per.groupby(PRODUCT, sort=False):
+        counts, desc = _product_summaries(part, name, columns, kw)
+        rows += counts
+        descriptive += desc
+        treated = part[ADMINISTRATIONS] > 0
+        if treated.any() and not (part[DOSE_RECORDS] > 0).any():
+            not_collected.append(name)
+        missing = int((treated & part[CUMULATIVE_DOSE].isna()).sum())
+        if missing and name not in not_collected:
+            excluded.append(Exclusion(f"{name}: EXDOSE missing on some or all of the subject's records (left out of "
+                                      f"the cumulative dose of {name})", missing, "subjects"))
+    extra = {"products": tuple(per[PRODUCT].drop_duplicates()), "dose_units": {p: units[p] for p in units},
+             "dose_not_collected": tuple(not_collected)}
+    return rows, descriptive, excluded, extra
+
+
+def _course_summaries(frame: pd.DataFrame, adex: pd.DataFrame, subj: str, courses, columns: list[str], kw: dict):
+    """(count rows, descriptive rows, notes, extra) of the plan's courses: subjects treated in the course and their
+    administrations in it (records of the course's product within its study days)."""
+    study_day = derive_study_day(frame, adex, subject=subj)
+    if study_day is None:
+        return [], [], ["courses not counted: ADEX has no EXSTDY and ADSL no TRTSDT to compute the study day"], {}
+    rows, desc, info = [], [], []
+    for i, course in enumerate(courses, start=1):
+        prefix = f"course {i}: "
+        part = count_course_administrations(frame, adex, study_day, product=course.product, days=course.days,
+                                            subject=subj)
+        rows.append(summarize_administration_counts(part, columns, product=course.product, max_rows=0,
+                                                    prefix=prefix, **kw))
+        desc.append(summarize_continuous(part[part[ADMINISTRATIONS] > 0], ADMINISTRATIONS, columns,
+                                         label=f"{prefix}administrations", **kw).assign(parameter=course.product))
+        info.append((prefix, course.label, course.product, tuple(course.days)))
+    return rows, desc, [], {"courses": tuple(info)}
 
 
 def exposure(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
-    """Infusions received (distribution and mean), cumulative dose and treatment duration (template EXT01)."""
+    """Per product (ADEX EXTRT) in its own unit: subjects treated, administrations received (distribution, mean,
+    median) and cumulative dose; then the treatment duration (template EXT01, one block per EXTRT). Doses of
+    different products are never added; a product whose dose was never recorded is shown without a dose."""
     subj = ctx.plan.data.subject_variable
     frame, columns, total = _subject_frame(ctx, analysis)
     kw = dict(group=COLUMN, total=total)
@@ -185,17 +228,17 @@ def exposure(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     if not has_adex and not has_dates:
         return not_estimable_result(analysis, "neither ADEX nor ADSL TRTSDT/TRTEDT is available",
                                     group_n=ctx.column_counts(analysis))
-    rows, descriptive, excluded, extra = [], [], [], {"adex_supplied": has_adex}
+    rows, descriptive, excluded, notes, extra = [], [], [], [], {"adex_supplied": has_adex}
     if has_adex:
-        dose = "EXDOSE" in adex.columns
-        frame = derive_exposure(frame, adex, subject=subj, dose="EXDOSE" if dose else None)
-        rows.append(summarize_infusion_counts(frame, columns, value=INFUSIONS, **kw))
-        descriptive.append(summarize_continuous(frame, INFUSIONS, columns, label="infusions", **kw))
-        if dose:
-            descriptive.append(summarize_continuous(frame, CUMULATIVE_DOSE, columns, label="cumulative dose", **kw))
-        unit = adex["EXDOSU"].dropna() if "EXDOSU" in adex.columns else pd.Series(dtype=object)
-        extra["dose_unit"] = str(unit.iloc[0]) if len(unit) else ""
-        excluded += _exposure_exclusions(frame, adex, subj, dose, ctx.plan.population(analysis.population).label)
+        rows, descriptive, excluded, more = _exposure_by_product(frame, adex, subj, columns, kw)
+        extra.update(more)
+        c_rows, c_desc, notes, more = _course_summaries(frame, adex, subj, analysis.options.courses, columns, kw)
+        rows, descriptive = rows + c_rows, descriptive + c_desc
+        extra.update(more)
+        outside = int((~adex[subj].isin(frame[subj])).sum())
+        if outside:
+            excluded.insert(0, Exclusion(f"subject not in the {ctx.plan.population(analysis.population).label} "
+                                         "population", outside, "ADEX records"))
     if has_dates:
         frame = derive_treatment_duration(frame)
         descriptive.append(summarize_continuous(frame, DURATION_DAYS, columns, label="treatment duration days", **kw))
@@ -204,8 +247,9 @@ def exposure(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
             excluded.append(Exclusion("TRTSDT or TRTEDT missing (left out of the treatment duration)", no_dates,
                                       "subjects"))
     descriptive = _concat(descriptive)
-    kept = {"infusions": "mean", "cumulative dose": "mean", "treatment duration days": "median"}
+    kept = {"administrations": "mean", "cumulative dose": "mean", "treatment duration days": "median"}
+    kept.update({f"{c[0]}administrations": "mean" for c in extra.get("courses", ())})
     rows.append(descriptive[descriptive["statistic"] == descriptive["label"].map(kept)])
     used = int(adex[subj].isin(frame[subj]).sum()) if has_adex else len(frame)
     return _result(ctx, analysis, _concat(rows), _column_n(frame, columns, total), records_used=used,
-                   excluded=excluded, frames={"descriptive": descriptive}, extra=extra)
+                   excluded=excluded, notes=notes, frames={"descriptive": descriptive}, extra=extra)

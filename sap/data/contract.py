@@ -16,6 +16,7 @@ from .cleaning import unparsed_dates
 from .errors import MAX_EXAMPLE_ROWS, DataContractError, Problem
 from sap.spec import Visit
 
+from .exposure_units import find_exposure_unit_rules
 from .requirements import AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange, VisitSchedule
 
 SUBJECT = "USUBJID"
@@ -349,6 +350,15 @@ def find_visit_problems(datasets, req: DataRequirements, reported: set) -> list[
     return out
 
 
+def find_exposure_problems(datasets: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """ADEX dose-unit rules (:mod:`sap.data.exposure_units`: a dose needs its unit, a product one unit)."""
+    adex = datasets.get("adex")
+    if adex is None:
+        return []
+    return [_problem(adex, "adex", column, rule, mask, what, show, summary)
+            for column, rule, mask, what, show, summary in find_exposure_unit_rules(adex)]
+
+
 # --------------------------------------------------------------------------- entry point
 def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: DataRequirements) -> list[Problem]:
     """Every problem of ``datasets`` against ``requirements`` (empty list when all is well)."""
@@ -364,6 +374,7 @@ def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: D
     problems += find_key_problems(frames, requirements, reported)
     problems += find_subject_problems(frames, requirements)
     problems += find_visit_problems(frames, requirements, reported)
+    problems += find_exposure_problems(frames)
     return problems
 
 
@@ -378,6 +389,6 @@ def check_contract(datasets: Mapping[str, pd.DataFrame], requirements: DataRequi
         raise DataContractError(problems)
 
 
-__all__ = ["check_contract", "find_contract_problems", "find_non_finite_problems", "check_visit_windows",
-           "record_numbers",
-           "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitSchedule"]
+__all__ = ["check_contract", "find_contract_problems", "find_exposure_problems", "find_non_finite_problems",
+           "check_visit_windows",
+           "record_numbers", "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitSchedule"]

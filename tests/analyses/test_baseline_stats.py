@@ -1,5 +1,5 @@
-"""Hand-computed descriptive statistics, category counts, disposition and exposure (analyses.descriptive,
-analyses.disposition, analyses.exposure).
+"""Hand-computed descriptive statistics, category counts and disposition (analyses.descriptive,
+analyses.disposition; exposure: tests/analyses/test_exposure.py).
 
 Reference for the continuous statistics: the textbook definitions that R (``sd``, ``median``) and SAS PROC MEANS
 (STD with VARDEF=DF, MEDIAN) implement: SD with divisor n - 1, median = middle value (mean of the two middle
@@ -18,7 +18,6 @@ from analyses.descriptive import (category_levels, compute_descriptive, summariz
                                   summarize_indicators)
 from analyses.disposition import (COMPLETED_ROW, DISCONTINUED_ROW, ENROLLED, ONGOING_ROW, TREATED,
                                   derive_disposition, summarize_disposition)
-from analyses.exposure import derive_exposure, derive_treatment_duration, summarize_infusion_counts
 from analyses.results import RESULT_COLUMNS
 
 TOL = 1e-12
@@ -147,32 +146,3 @@ def test_disposition_from_dcdecod_and_without_status_columns():
     rows = summarize_disposition(bare, ["A"])
     assert rows.set_index("label")["estimate"].to_dict() == {ENROLLED: 2, COMPLETED_ROW: 0, DISCONTINUED_ROW: 0,
                                                              ONGOING_ROW: 2}
-
-
-def test_derive_exposure_and_infusion_distribution():
-    subjects = pd.DataFrame({"USUBJID": ["s1", "s2", "s3"], "group": ["A", "A", "B"],
-                             "TRTSDT": ["2020-01-01", "2020-01-10", None],
-                             "TRTEDT": ["2020-01-22", "2020-01-10", None]})
-    adex = pd.DataFrame({"USUBJID": ["s1", "s1", "s1", "s2", "s9"], "EXDOSE": [1.0, 2.0, None, 4.0, 8.0]})
-    out = derive_exposure(subjects, adex)
-    assert out["infusions"].tolist() == [3, 1, 0]          # s3 has no ADEX record; s9 is not a subject here
-    assert out["cumulative_dose"].tolist()[:2] == [3.0, 4.0] and math.isnan(out["cumulative_dose"].iloc[2])
-    dur = derive_treatment_duration(subjects)["duration_days"].tolist()
-    assert dur[:2] == [22.0, 1.0] and math.isnan(dur[2])   # Jan 1 to Jan 22 inclusive = 22 days
-    rows = summarize_infusion_counts(out, ["A", "B"], total="Total")
-    counts = {(r.label, r.group): (r.estimate, r.n) for r in rows.itertuples()}
-    assert sorted({lab for lab, _ in counts}) == [f"infusions={k}" for k in range(4)]
-    assert counts[("infusions=0", "B")] == (1, 1) and counts[("infusions=3", "A")] == (1, 2)
-    assert counts[("infusions=2", "Total")] == (0, 3)
-    assert math.isnan(derive_exposure(subjects, adex, dose=None)["cumulative_dose"].iloc[0])
-
-
-def test_cumulative_dose_missing_when_no_dose_was_recorded():
-    """A subject whose infusions all lack EXDOSE has an unknown cumulative dose, not 0 (R: sum(x, na.rm = TRUE) is 0
-    there, so R code must special-case it; SAS PROC MEANS SUM gives missing). wang2013's ADEX has no EXDOSE values:
-    before this fix its table printed a mean cumulative dose of 0.00 for 31 treated subjects."""
-    subjects = pd.DataFrame({"USUBJID": ["s1", "s2"], "group": ["A", "A"]})
-    adex = pd.DataFrame({"USUBJID": ["s1", "s1", "s2"], "EXDOSE": [None, None, 2.5]})
-    out = derive_exposure(subjects, adex)
-    assert out["infusions"].tolist() == [2, 1]
-    assert math.isnan(out["cumulative_dose"].iloc[0]) and out["cumulative_dose"].iloc[1] == 2.5

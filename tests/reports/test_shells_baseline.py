@@ -1,8 +1,9 @@
 """Table shells of the baseline family (disposition, populations, demographics, exposure) on hand-built results.
 
 Expected cells are written by hand from the inline numbers: n (x.x%) with the percentage of the column N to 1
-decimal ("0" alone for none), demographic means and medians 1 decimal and SDs 2, exposure means 2 decimals,
-durations whole days. Plan: ucmsc-ra (DISP, DEMOG, EXPO; populations Enrolled, Safety, Full analysis set).
+decimal ("0" alone for none), demographic means and medians 1 decimal and SDs 2, exposure per product in its own
+unit (means and doses 2 decimals, median administrations 1), durations whole days. Plan: ucmsc-ra (DISP, DEMOG,
+EXPO; populations Enrolled, Safety, Full analysis set).
 """
 from __future__ import annotations
 
@@ -162,41 +163,92 @@ def test_demographics_snapshot(plan, sc, snapshot):
 
 
 # --------------------------------------------------------------------------- exposure
-def _exposure(plan, adex: bool = True) -> AnalysisResult:
+def _exposure(plan, adex: bool = True, collected: bool = True) -> AnalysisResult:
+    """Two products: UC-MSC (10^6 cells) given to UC-MSC subjects, methotrexate (mg) to DMARDs subjects."""
     desc = _desc("treatment duration days", {U: (4, 20.0, 3.0, 21.5, 10.0, 23.0), D: (3, 22.0, 1.0, 22.0, 21.0, 23.0),
                                              "Not assigned": (0,) + (np.nan,) * 5,
                                              "Total": (7, 20.857, 2.5, 22.0, 10.0, 23.0)})
-    rows = []
+    rows, extra = [], {"adex_supplied": adex}
     if adex:
-        rows = _counts("infusions=0", [0, 0, 1, 1]) + _counts("infusions=1", [1, 3, 0, 4]) \
-            + _counts("infusions=2", [3, 0, 0, 3])
-        desc = (_desc("infusions", {U: (4, 1.75, 0.5, 2.0, 1.0, 2.0), D: (3, 1.0, 0.0, 1.0, 1.0, 1.0),
-                                    "Not assigned": (1, 0.0, np.nan, 0.0, 0.0, 0.0),
-                                    "Total": (8, 1.25, 0.70711, 1.0, 0.0, 2.0)})
-                + _desc("cumulative dose", {U: (4, 70.0, 20.0, 80.0, 40.0, 80.0), D: (3, 40.0, 0.0, 40.0, 40.0, 40.0),
-                                            "Not assigned": (0,) + (np.nan,) * 5,
-                                            "Total": (7, 57.142857, 21.380899, 40.0, 40.0, 80.0)})
+        none = (0,) + (np.nan,) * 5
+        msc = [dict(r, parameter="UC-MSC") for r in
+               _counts("treated", [4, 0, 0, 4]) + _counts("administrations=1", [1, 0, 0, 1])
+               + _counts("administrations=2", [3, 0, 0, 3])]
+        mtx = [dict(r, parameter="Methotrexate") for r in _counts("treated", [0, 3, 0, 3])]
+        rows = mtx + msc
+        desc = ([dict(r, parameter="Methotrexate") for r in
+                 _desc("administrations", {U: none, D: (3, 12.0, 1.0, 12.0, 11.0, 13.0), "Not assigned": none,
+                                           "Total": (3, 12.0, 1.0, 12.0, 11.0, 13.0)})
+                 + _desc("cumulative dose", {U: none, D: (3, 180.0, 15.0, 180.0, 165.0, 195.0), "Not assigned": none,
+                                             "Total": (3, 180.0, 15.0, 180.0, 165.0, 195.0)})]
+                + [dict(r, parameter="UC-MSC") for r in
+                   _desc("administrations", {U: (4, 1.75, 0.5, 2.0, 1.0, 2.0), D: none, "Not assigned": none,
+                                             "Total": (4, 1.75, 0.5, 2.0, 1.0, 2.0)})
+                   + _desc("cumulative dose", {U: (4, 70.0, 20.0, 80.0, 40.0, 80.0) if collected else none, D: none,
+                                               "Not assigned": none,
+                                               "Total": (4, 70.0, 20.0, 80.0, 40.0, 80.0) if collected else none})]
                 + desc)
-    kept = {"infusions": "mean", "cumulative dose": "mean", "treatment duration days": "median"}
+        extra.update(products=("Methotrexate", "UC-MSC"), dose_units={"Methotrexate": "mg", "UC-MSC": "10^6 cells"},
+                     dose_not_collected=() if collected else ("UC-MSC",))
+    kept = {"administrations": "mean", "cumulative dose": "mean", "treatment duration days": "median"}
     rows += [r for r in desc if kept[r["label"]] == r["statistic"]]
-    return _result(plan, "EXPO", rows, frames={"descriptive": tidy_frame(desc)},
-                   extra={"adex_supplied": adex, "dose_unit": "10^6 cells" if adex else None})
+    return _result(plan, "EXPO", rows, frames={"descriptive": tidy_frame(desc)}, extra=extra)
 
 
-def test_exposure_cells(plan, sc):
+def test_exposure_cells_per_product_in_its_own_unit(plan, sc):
     (t,) = exposure_table(_exposure(plan), sc)
     assert list(t.frame.columns) == ["Parameter", "Statistic", *HEADERS]
-    inf = "Number of infusions received"
+    m, u = "Methotrexate", "UC-MSC"
     assert t.frame.values.tolist() == [
-        [inf, "0", "0", "0", "1 (100.0%)", "1 (12.5%)"],
-        [inf, "1", "1 (25.0%)", "3 (100.0%)", "0", "4 (50.0%)"],
-        [inf, "2", "3 (75.0%)", "0", "0", "3 (37.5%)"],
-        [inf, "Mean (SD)", "1.75 (0.50)", "1.00 (0.00)", "0.00 (NE)", "1.25 (0.71)"],
-        ["Cumulative dose (10^6 cells)", "Mean (SD)", "70.00 (20.00)", "40.00 (0.00)", "", "57.14 (21.38)"],
+        [m, "Subjects treated", "0", "3 (100.0%)", "0", "3 (37.5%)"],
+        [m, "Administrations, mean (SD)", "", "12.00 (1.00)", "", "12.00 (1.00)"],
+        [m, "Administrations, median (min, max)", "", "12.0 (11, 13)", "", "12.0 (11, 13)"],
+        [m, "Cumulative dose (mg), mean (SD)", "", "180.00 (15.00)", "", "180.00 (15.00)"],
+        [m, "Cumulative dose (mg), median (min, max)", "", "180.00 (165.00, 195.00)", "", "180.00 (165.00, 195.00)"],
+        [u, "Subjects treated", "4 (100.0%)", "0", "0", "4 (50.0%)"],
+        [u, "Administrations: 1", "1 (25.0%)", "0", "0", "1 (12.5%)"],
+        [u, "Administrations: 2", "3 (75.0%)", "0", "0", "3 (37.5%)"],
+        [u, "Administrations, mean (SD)", "1.75 (0.50)", "", "", "1.75 (0.50)"],
+        [u, "Administrations, median (min, max)", "2.0 (1, 2)", "", "", "2.0 (1, 2)"],
+        [u, "Cumulative dose (10^6 cells), mean (SD)", "70.00 (20.00)", "", "", "70.00 (20.00)"],
+        [u, "Cumulative dose (10^6 cells), median (min, max)", "80.00 (40.00, 80.00)", "", "", "80.00 (40.00, 80.00)"],
         ["Treatment duration (days, first to last dose)", "Median (min, max)", "22 (10, 23)", "22 (21, 23)", "",
          "22 (10, 23)"],  # 21.5 -> 22 (0 decimals)
     ]
-    assert t.footnotes[0] == "Source: ADEX (one record per infusion)."
+    assert t.footnotes[0].startswith("Each product (ADEX EXTRT) is summarised in its own unit (EXDOSU); doses of "
+                                     "different products are never added.")
+    assert t.footnotes[1] == "Source: ADEX (one record per administration)."
+    assert t.group_column == "Parameter"
+
+
+def test_exposure_dose_not_collected(plan, sc):
+    """wang2013: no EXDOSE recorded -> 'not collected' where the product was given, never a dose of 0.00."""
+    (t,) = exposure_table(_exposure(plan, collected=False), sc)
+    cells = t.frame.values.tolist()
+    assert ["UC-MSC", "Cumulative dose", "not collected", "", "", "not collected"] in cells
+    assert not any("0.00" in c for row in cells for c in row[2:] if row[0] == "UC-MSC" and "dose" in row[1])
+    assert t.footnotes[1] == ("UC-MSC: dose not collected (EXDOSE missing on every ADEX record of the product); the "
+                              "number of administrations is shown.")
+
+
+def test_exposure_course_rows_under_their_product(plan, sc):
+    """A course of UC-MSC: subjects treated in it and their administrations in it, after the product's dose rows."""
+    base = _exposure(plan)
+    course = [dict(r, parameter="UC-MSC") for r in _counts("course 2: treated", [3, 0, 0, 3])]
+    desc = [dict(r, parameter="UC-MSC") for r in _desc("course 2: administrations", {
+        U: (3, 1.6667, 0.57735, 2.0, 1.0, 2.0), D: (0,) + (np.nan,) * 5, "Not assigned": (0,) + (np.nan,) * 5,
+        "Total": (3, 1.6667, 0.57735, 2.0, 1.0, 2.0)})]
+    result = replace(base, rows=tidy_frame(base.rows.to_dict("records") + course),
+                     frames={"descriptive": tidy_frame(base.frames["descriptive"].to_dict("records") + desc)},
+                     extra={**base.extra, "courses": (("course 2: ", "Course 2", "UC-MSC", (92, 365)),)})
+    (t,) = exposure_table(result, sc)
+    cells = t.frame.values.tolist()
+    at = [r[1] for r in cells].index("Cumulative dose (10^6 cells), median (min, max)")
+    assert cells[at + 1:at + 4] == [
+        ["UC-MSC", "Course 2 (study days 92-365): subjects treated", "3 (75.0%)", "0", "0", "3 (37.5%)"],
+        ["UC-MSC", "Course 2 (study days 92-365): administrations, mean (SD)", "1.67 (0.58)", "", "", "1.67 (0.58)"],
+        ["UC-MSC", "Course 2 (study days 92-365): administrations, median (min, max)", "2.0 (1, 2)", "", "",
+         "2.0 (1, 2)"]]
 
 
 def test_exposure_without_adex(plan, sc):

@@ -14,8 +14,10 @@ import pytest
 
 from sap.adapters import baseline
 from sap.context import AnalysisContext, assign_arms
+from sap.data import DataContractError
 from sap.results import AnalysisResult, Exclusion
-from sap.spec import Analysis, load_plan
+from sap.errors import PlanError
+from sap.spec import Analysis, load_plan, plan_from_mapping
 
 U, D, C = "UC-MSC", "DMARDs", "UC-MSC + DMARDs"
 TOL = 1e-12
@@ -139,30 +141,109 @@ def test_demographics_statistics_exclusions_and_notes(plan):
     assert dict(result.extra["categories"]) == {"Sex": ("F", "M")}
 
 
-def test_exposure_infusions_dose_duration_and_exclusions(plan):
-    adex = pd.DataFrame({"USUBJID": ["S1"] * 4 + ["S2", "S5", "S5"], "EXDOSE": [40.0] * 7,
-                         "EXDOSU": ["10^6 cells"] * 7})
-    result = baseline.exposure(_context(plan, adex=adex), plan.analysis("EXPO"))
-    # SAF = S1, S2 (UC-MSC), S3, S4 (DMARDs); infusions 4, 1, 0, 0
+def _adex() -> pd.DataFrame:
+    """S1 UC-MSC x4 (40 x 10^6 cells each); S2 UC-MSC x1 (40) and methotrexate x2 (15 mg, missing); S3 methotrexate
+    x3 (15 mg each); S5 (not in SAF) UC-MSC x2."""
+    return pd.DataFrame({"USUBJID": ["S1"] * 4 + ["S2", "S2", "S2", "S3", "S3", "S3", "S5", "S5"],
+                         "EXTRT": ["UC-MSC"] * 5 + ["Methotrexate"] * 5 + ["UC-MSC"] * 2,
+                         "EXDOSE": [40.0] * 5 + [15.0, None, 15.0, 15.0, 15.0, 40.0, 40.0],
+                         "EXDOSU": ["10^6 cells"] * 5 + ["mg"] * 5 + ["10^6 cells"] * 2})
+
+
+def _prow(result: AnalysisResult, product: str, label: str, group: str, statistic: str) -> pd.Series:
+    r = result.rows
+    sel = r[(r["parameter"] == product) & (r["label"] == label) & (r["group"] == group) & (r["statistic"] == statistic)]
+    assert len(sel) == 1
+    return sel.iloc[0]
+
+
+def test_exposure_per_product_in_its_own_unit(plan):
+    result = baseline.exposure(_context(plan, adex=_adex()), plan.analysis("EXPO"))
+    # SAF = S1, S2 (UC-MSC), S3, S4 (DMARDs)
     assert dict(result.extra["column_n"]) == {U: 2, D: 2, C: 0, "Total": 4}
-    c = _counts(result)
-    assert sorted({lab for lab, _ in c}) == [f"infusions={k}" for k in range(5)]
-    assert [c[(f"infusions={k}", U)] for k in range(5)] == [0, 1, 0, 0, 1]
-    assert [c[(f"infusions={k}", "Total")] for k in range(5)] == [2, 1, 0, 0, 1]
-    assert _row(result, "infusions", U, "mean")["estimate"] == 2.5
-    assert _row(result, "infusions", "Total", "mean")[["estimate", "n"]].tolist() == [1.25, 4]
-    # cumulative dose: S1 160, S2 40 -> UC-MSC mean 100 (n 2); DMARDs have no ADEX record (n 0)
-    assert _row(result, "cumulative dose", U, "mean")[["estimate", "n"]].tolist() == [100.0, 2]
-    assert _row(result, "cumulative dose", D, "mean")["n"] == 0
+    assert result.extra["products"] == ("Methotrexate", "UC-MSC")
+    assert result.extra["dose_units"] == {"Methotrexate": "mg", "UC-MSC": "10^6 cells"}
+    assert result.extra["dose_not_collected"] == ()
+    treated = {(g, p): int(_prow(result, p, "treated", g, "count")["estimate"])
+               for g in (U, D, "Total") for p in ("UC-MSC", "Methotrexate")}
+    assert treated == {(U, "UC-MSC"): 2, (D, "UC-MSC"): 0, ("Total", "UC-MSC"): 2,
+                       (U, "Methotrexate"): 1, (D, "Methotrexate"): 1, ("Total", "Methotrexate"): 2}
+    # UC-MSC administrations: S1 4, S2 1 -> k = 1..4 rows; mean 2.5 among the 2 treated
+    assert [int(_prow(result, "UC-MSC", f"administrations={k}", U, "count")["estimate"]) for k in range(1, 5)] \
+        == [1, 0, 0, 1]
+    assert _prow(result, "UC-MSC", "administrations", U, "mean")[["estimate", "n"]].tolist() == [2.5, 2]
+    # UC-MSC cumulative dose (10^6 cells): S1 160, S2 40 -> mean 100; never added to methotrexate mg
+    assert _prow(result, "UC-MSC", "cumulative dose", U, "mean")[["estimate", "n"]].tolist() == [100.0, 2]
+    assert _prow(result, "UC-MSC", "cumulative dose", "Total", "mean")[["estimate", "n"]].tolist() == [100.0, 2]
+    # methotrexate (mg): S3 45; S2 has a dose missing -> unknown, left out (n 1 of 2 treated)
+    assert _prow(result, "Methotrexate", "cumulative dose", "Total", "mean")[["estimate", "n"]].tolist() == [45.0, 1]
+    assert _prow(result, "Methotrexate", "administrations", "Total", "mean")[["estimate", "n"]].tolist() == [2.5, 2]
     # duration (days, inclusive): S1 10, S2 1, S3 31, S4 missing -> UC-MSC median 5.5, Total median 10
     assert _row(result, "treatment duration days", U, "median")["estimate"] == 5.5
     assert _row(result, "treatment duration days", "Total", "median")[["estimate", "n"]].tolist() == [10.0, 3]
-    assert result.extra["dose_unit"] == "10^6 cells" and result.extra["adex_supplied"] is True
-    assert result.records_used == 5  # ADEX records of the safety population
-    assert set(result.excluded) == {
+    assert result.extra["adex_supplied"] is True
+    assert result.records_used == 10  # ADEX records of the safety population (S5's 2 are not)
+    assert result.excluded == (
         Exclusion("subject not in the Safety population", 2, "ADEX records"),
-        Exclusion("no ADEX record (left out of the cumulative dose)", 2, "subjects"),
-        Exclusion("TRTSDT or TRTEDT missing (left out of the treatment duration)", 1, "subjects")}
+        Exclusion("Methotrexate: EXDOSE missing on some or all of the subject's records (left out of the cumulative "
+                  "dose of Methotrexate)", 1, "subjects"),
+        Exclusion("TRTSDT or TRTEDT missing (left out of the treatment duration)", 1, "subjects"))
+
+
+def test_exposure_dose_not_collected(plan):
+    """No EXDOSE on any record of the product (wang2013): the count is shown, the dose is 'not collected'."""
+    adex = _adex().assign(EXDOSE=None)
+    result = baseline.exposure(_context(plan, adex=adex), plan.analysis("EXPO"))
+    assert result.extra["dose_not_collected"] == ("Methotrexate", "UC-MSC")
+    assert _prow(result, "UC-MSC", "cumulative dose", U, "mean")["n"] == 0
+    assert _prow(result, "UC-MSC", "administrations", U, "mean")["estimate"] == 2.5
+    assert not any("EXDOSE missing" in e.reason for e in result.excluded)
+
+
+def test_exposure_bad_units_are_data_errors(plan):
+    """A dose without its unit, and one product in two units: DataContractError naming adex, column and rows
+    (1-based record numbers as in the file)."""
+    adex = _adex()
+    adex.loc[1, "EXDOSU"] = None          # record 2: 40 without a unit
+    adex.loc[9, "EXDOSU"] = "g"           # record 10: methotrexate in g beside 4 records in mg
+    with pytest.raises(DataContractError) as info:
+        baseline.exposure(_context(plan, adex=adex), plan.analysis("EXPO"))
+    found = {(p.where, p.rule, p.rows) for p in info.value.problems}
+    assert found == {("adex.EXDOSU", "dose_without_unit", (2,)), ("adex.EXDOSU", "mixed_units", (10,))}
+    assert "product 'Methotrexate' has doses in 2 units (mg on 4 rows, g on 1 row)" in str(info.value)
+
+
+def _plan_with_courses(plan, courses):
+    raw = plan.model_dump(mode="json")
+    for a in raw["analyses"]:
+        if a["id"] == "EXPO":
+            a["options"] = {"courses": courses}
+    return plan_from_mapping(raw, "ucmsc-ra with courses (test)")
+
+
+def test_exposure_courses_count_each_window(plan):
+    """S1's UC-MSC on study days 1, 92, 183, 274 (EXSTDT from TRTSDT 2020-01-01), S2's on day 1: course 1 (days
+    1-91) S1 1, S2 1; course 2 (days 92-365) S1 3, S2 0 -> treated 1 of 2, mean 3."""
+    adex = _adex()
+    adex["EXSTDT"] = pd.to_datetime(["2020-01-01", "2020-04-01", "2020-07-01", "2020-09-30", "2020-01-05",
+                                     "2020-01-05", "2020-02-02", "2020-01-01", "2020-01-29", "2020-02-26",
+                                     "2020-03-01", "2020-04-01"])
+    courses = [{"label": "Course 1", "product": "UC-MSC", "days": [1, 91]},
+               {"label": "Course 2", "product": "UC-MSC", "days": [92, 365]}]
+    p = _plan_with_courses(plan, courses)
+    result = baseline.exposure(_context(p, adex=adex), p.analysis("EXPO"))
+    assert result.extra["courses"] == (("course 1: ", "Course 1", "UC-MSC", (1, 91)),
+                                       ("course 2: ", "Course 2", "UC-MSC", (92, 365)))
+    assert int(_prow(result, "UC-MSC", "course 1: treated", U, "count")["estimate"]) == 2
+    assert int(_prow(result, "UC-MSC", "course 2: treated", U, "count")["estimate"]) == 1
+    assert _prow(result, "UC-MSC", "course 1: administrations", U, "mean")[["estimate", "n"]].tolist() == [1.0, 2]
+    assert _prow(result, "UC-MSC", "course 2: administrations", U, "mean")[["estimate", "n"]].tolist() == [3.0, 1]
+    assert not any(lab.startswith("course 2: administrations=") for lab in result.rows["label"].astype(str))
+
+
+def test_exposure_course_days_must_be_ordered(plan):
+    with pytest.raises(PlanError, match=r"course 'Course 2': days \(365, 92\) \(first day after last day\)"):
+        _plan_with_courses(plan, [{"label": "Course 2", "product": "UC-MSC", "days": [365, 92]}])
 
 
 def test_exposure_without_adex_or_dates_is_not_estimable(plan):
