@@ -31,6 +31,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from analyses.binary import check_counts, check_level, score_interval
 
 STRATIFIED_METHODS = ("cmh", "mh_sato", "miettinen_nurminen")
+LOGISTIC_MAXITER = 200  # IRLS iterations of the logistic odds ratio (R glm.control maxit is 25)
 
 
 def _arrays(x1, n1, x2, n2):
@@ -130,7 +131,9 @@ def logistic_odds_ratio(response, treated, strata=None, level: float = 0.95) -> 
     information on b1 (the MLE of b1 is the same with them removed); they are left out and counted
     in ``n_strata_dropped``. The MLE exists iff the treated-responder count lies strictly inside its
     conditional range given the stratum totals (exponential-family existence condition); otherwise
-    (separation, e.g. no responder in one arm) NaNs are returned with a ``note``.
+    (separation, e.g. no responder in one arm) NaNs are returned with a ``note``. ``converged`` and ``iterations``
+    come from the IRLS fit (statsmodels ``fit.converged``, ``fit_history``; None/0 without a fit); a fit that did
+    not converge in ``LOGISTIC_MAXITER`` iterations gives NaNs and a ``note`` too, never its last iterate.
     """
     z = check_level(level)
     y = np.asarray(response, dtype=float)
@@ -159,16 +162,21 @@ def logistic_odds_ratio(response, treated, strata=None, level: float = 0.95) -> 
     observed = float(np.sum(y[keep] * trt[keep]))
     if not keep.any() or not lo < observed < hi:
         return {"estimate": math.nan, "se": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
-                "p_value": math.nan, "n_strata_dropped": dropped,
+                "p_value": math.nan, "n_strata_dropped": dropped, "converged": None, "iterations": 0,
                 "note": "not estimable (separation: maximum-likelihood estimate does not exist)"}
     design = pd.DataFrame({"const": 1.0, "treated": trt[keep]})
     if strata is not None:
         dummies = pd.get_dummies(pd.Series(labels[keep]).astype(str), prefix="stratum",
                                  drop_first=True, dtype=float)
         design = pd.concat([design, dummies.set_axis(design.index)], axis=1)
-    fit = sm.GLM(y[keep], design, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=200)
+    fit = sm.GLM(y[keep], design, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=LOGISTIC_MAXITER)
+    iterations = int(fit.fit_history["iteration"])
+    if not fit.converged:  # statsmodels' IRLS returns its last iterate without a warning: never use it
+        return {"estimate": math.nan, "se": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
+                "p_value": math.nan, "n_strata_dropped": dropped, "converged": False, "iterations": iterations,
+                "note": f"not estimable (logistic fit did not converge after {iterations} IRLS iterations)"}
     b, se = float(fit.params["treated"]), float(fit.bse["treated"])
     return {"estimate": math.exp(b), "se": se, "ci_lower": math.exp(b - z * se),
             "ci_upper": math.exp(b + z * se), "p_value": float(2 * stats.norm.sf(abs(b / se))),
-            "n_strata_dropped": dropped,
+            "n_strata_dropped": dropped, "converged": True, "iterations": iterations,
             "note": f"{dropped} stratum/strata with a single response value left out" if dropped else None}

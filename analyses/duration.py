@@ -1,40 +1,32 @@
 """Kaplan-Meier estimates for time-to-event and response-duration endpoints.
 
 The Kaplan-Meier curve and its event table come from ``lifelines.KaplanMeierFitter``; the log-rank
-test from ``lifelines.statistics``; the Cox model from ``lifelines.CoxPHFitter`` (Efron ties, the
-SAS PHREG TIES=EFRON and R ``coxph`` default). Hand-written here because lifelines offers only the
-log-log band and no quantile CIs: Greenwood pointwise bands for the ``log``, ``log-log`` and
-``plain`` transforms, Brookmeyer-Crowley quantile CIs, and the restricted mean with its SE.
+test from ``lifelines.statistics``; the Cox hazard ratio is in :mod:`analyses.cox`. Hand-written here
+because lifelines offers only the log-log band and no quantile CIs: Greenwood pointwise bands for the
+``log``, ``log-log`` and ``plain`` transforms, Brookmeyer-Crowley quantile CIs, and the restricted mean with its SE.
 
 References
     Kaplan EL, Meier P (1958). JASA 53:457.  Greenwood M (1926) variance.
     Brookmeyer R, Crowley J (1982). A confidence interval for the median survival time.
         Biometrics 38:29.
-SAS: PROC LIFETEST (CONFTYPE=LOGLOG default; RMST; TIMELIST=; STRATA / TEST=LOGRANK), PROC PHREG.
+SAS: PROC LIFETEST (CONFTYPE=LOGLOG default; RMST; TIMELIST=; STRATA / TEST=LOGRANK).
 R: ``survival::survfit`` (conf.type "log" default), ``quantile.survfit``, ``print(fit, rmean=)``,
-``survdiff``, ``coxph``.
+``survdiff``.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import re
-import warnings
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank_test
-from scipy import stats
 
 from analyses.binary import check_level
 
 CONF_TYPES = ("log-log", "log", "plain")
 _TOL = math.sqrt(np.finfo(float).eps)  # tie tolerance of R quantile.survfit
-_ITERATION = re.compile(r"Iteration (\d+):")  # a line of lifelines' Newton-Raphson progress trace
 
 
 def check_time_event(time, event, label: str = "") -> tuple[np.ndarray, np.ndarray]:
@@ -210,58 +202,3 @@ def compute_logrank(time1, event1, time2, event2) -> dict:
     t2, e2 = check_time_event(time2, event2, "comparator")
     res = lifelines_logrank_test(t1, t2, event_observed_A=e1, event_observed_B=e2)
     return {"chisq": float(res.test_statistic), "df": 1, "p_value": float(res.p_value)}
-
-
-def fit_cox_indicator(frame: pd.DataFrame) -> dict:
-    """Fit a Cox model (lifelines ``CoxPHFitter``, Efron ties) of ``time``/``event`` on the 0/1 column ``arm``.
-
-    Returns ``fitter`` (None when lifelines raised ``ConvergenceError``), ``iterations`` (Newton-Raphson steps,
-    read from lifelines' ``show_progress`` trace, the only place lifelines reports them), ``warnings`` (the text
-    of every warning the fit raised, recorded, never silenced; a ``ConvergenceError`` message too) and
-    ``converged``: False when lifelines raised ``ConvergenceError`` or warned ``ConvergenceWarning`` (step limit,
-    vanishing step, or a flat log-likelihood with a large Newton step: a monotone likelihood, e.g. complete
-    separation, where the estimate diverges; R ``coxph`` then warns "coefficient may be infinite").
-    """
-    trace, fitter, errors = io.StringIO(), None, []
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(trace):
-        warnings.simplefilter("always")
-        try:
-            fitter = CoxPHFitter().fit(frame, duration_col="time", event_col="event", show_progress=True)
-        except ConvergenceError as exc:
-            errors.append(str(exc))
-    texts = tuple(" ".join(str(w.message).split()) for w in caught) + tuple(" ".join(e.split()) for e in errors)
-    converged = fitter is not None and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    iterations = max((int(i) for i in _ITERATION.findall(trace.getvalue())), default=0)
-    return {"fitter": fitter, "iterations": iterations, "warnings": texts, "converged": converged}
-
-
-def compute_cox_hazard_ratio(time1, event1, time2, event2, level: float = 0.95,
-                             labels: tuple[str, str] = ("group", "comparator")) -> dict:
-    """Hazard ratio group vs comparator from a Cox model with one indicator covariate.
-
-    lifelines ``CoxPHFitter`` (Efron ties, as R ``coxph`` and SAS PHREG TIES=EFRON), Wald CI and
-    Wald p-value. Besides log_hr, se, hr, ci_lower, ci_upper and p_value it returns ``converged``
-    (None when no model was fitted), ``iterations``, ``warnings`` (text of every warning of the fit) and
-    ``not_estimable`` (reason, else None). Not estimable, with NaN estimates: an arm without events
-    ("no events in <label>"), or a fit that did not converge ("Cox fit did not converge after N iterations").
-    """
-    t1, e1 = check_time_event(time1, event1, labels[0])
-    t2, e2 = check_time_event(time2, event2, labels[1])
-    z = check_level(level)
-    nan = {"log_hr": math.nan, "se": math.nan, "hr": math.nan, "ci_lower": math.nan,
-           "ci_upper": math.nan, "p_value": math.nan, "converged": None, "iterations": 0, "warnings": ()}
-    no_events = [label for label, e in zip(labels, (e1, e2)) if e.sum() == 0]
-    if no_events:
-        return dict(nan, not_estimable=f"no events in {' or '.join(no_events)}")
-    frame = pd.DataFrame({"time": np.concatenate([t1, t2]), "event": np.concatenate([e1, e2]),
-                          "arm": np.r_[np.ones(t1.size), np.zeros(t2.size)]})
-    fit = fit_cox_indicator(frame)
-    status = {"converged": fit["converged"], "iterations": fit["iterations"], "warnings": fit["warnings"]}
-    if not fit["converged"]:
-        return dict(nan, **status, not_estimable=f"Cox fit did not converge after {fit['iterations']} iterations")
-    cph = fit["fitter"]
-    coef = float(cph.params_["arm"])
-    se = float(cph.standard_errors_["arm"])
-    return {"log_hr": coef, "se": se, "hr": math.exp(coef), "ci_lower": math.exp(coef - z * se),
-            "ci_upper": math.exp(coef + z * se), "p_value": float(2 * stats.norm.sf(abs(coef / se))),
-            **status, "not_estimable": None}

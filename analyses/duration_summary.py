@@ -3,7 +3,7 @@
 Input: one row per subject with a time column (e.g. weeks from first response to loss of
 response) and an event column (1 = event, e.g. loss of response; 0 = censored, e.g. still
 responding at the last assessment). The derivation layer builds these episodes.
-Statistics come from :mod:`analyses.duration`.
+Statistics come from :mod:`analyses.duration` and (hazard ratio) :mod:`analyses.cox`.
 SAS: PROC LIFETEST ``TIME t*cnsr(1); STRATA group / TEST=LOGRANK; TIMELIST=; RMST(TAU=)``, PROC PHREG;
 R: ``survfit``, ``summary(fit, times=)``, ``print(fit, rmean=)``, ``survdiff``, ``coxph``.
 """
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analyses.duration import (check_time_event, compute_cox_hazard_ratio, compute_km_quantile,
-                               compute_km_table, compute_logrank, compute_n_at_risk, compute_rmst,
-                               compute_survival_at)
+from analyses.cox import compute_cox_hazard_ratio
+from analyses.duration import (check_time_event, compute_km_quantile, compute_km_table, compute_logrank,
+                               compute_n_at_risk, compute_rmst, compute_survival_at)
 from analyses.results import tidy_frame
 from analyses.frames import check_complete_columns
 
@@ -30,12 +30,14 @@ QUANTILE_LABELS = {0.25: "Q1", 0.5: "median", 0.75: "Q3"}
 class TimeToEventResult:
     """Rows of a time-to-event / duration analysis; ``tidy()`` gives the results.json table.
 
-    ``converged``: None without a Cox fit, else whether it converged; ``warnings``: text of the fit's warnings.
+    ``converged``: None without a Cox fit, else whether the reported fit converged; ``warnings``: why the standard
+    Cox fit could not be used; ``notes``: the fallback used instead (Firth).
     """
 
     rows: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     converged: Optional[bool] = None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         return tidy_frame(self.rows)
@@ -67,14 +69,16 @@ def summarize_time_to_event(frame: pd.DataFrame, *, time_col: str, event_col: st
                             quantiles: Sequence[float] = (0.25, 0.5, 0.75),
                             time_points: Sequence[float] = (), tau: float | None = None,
                             analysis_id: str | None = None, endpoint: str | None = None,
-                            population: str | None = None) -> TimeToEventResult:
+                            population: str | None = None, cox_fallback: Sequence[str] = ()) -> TimeToEventResult:
     """Per group: subjects and events ("count"), KM quantiles with Brookmeyer-Crowley CIs
     ("median"/"quantile"), event-free rates ("survival_rate") and numbers at risk ("n_at_risk") at
     ``time_points``, restricted mean ("rmst") at ``tau``. With ``group`` and ``comparator``: log-rank
     test ("logrank_test", estimate = chi-square) and Cox hazard ratio group vs comparator
-    ("hazard_ratio", Efron ties; a hazard ratio that is not estimable has NaN estimates and its reason in the
-    extra column ``not_estimable``; the fit's convergence and warnings are on the result). Times not reached
-    are NaN (written as null).
+    ("hazard_ratio", :func:`analyses.cox.compute_cox_hazard_ratio`: Efron ties, Wald CI, method "cox_efron_wald";
+    with ``cox_fallback=("firth",)`` a monotone or non-converged fit is replaced by Firth's, method "cox_firth_pl";
+    the row carries ``converged`` and ``iterations`` of the fit reported; a hazard ratio that is not estimable has
+    NaN estimates and its reason in the extra column ``not_estimable``; warnings and notes are on the result).
+    Times not reached are NaN (written as null).
     """
     _check_frame(frame, {"time": time_col, "event": event_col, "group": group_col})
     if (group is None) != (comparator is None):
@@ -115,13 +119,15 @@ def summarize_time_to_event(frame: pd.DataFrame, *, time_col: str, event_col: st
         lr = compute_logrank(t1, e1, t2, e2)
         rows.append(dict(base, statistic="logrank_test", estimate=lr["chisq"], df=lr["df"],
                          p_value=lr["p_value"], method="logrank"))
-        hr = compute_cox_hazard_ratio(t1, e1, t2, e2, level, labels=(str(group), str(comparator)))
+        hr = compute_cox_hazard_ratio(t1, e1, t2, e2, level, labels=(str(group), str(comparator)),
+                                      fallback=tuple(cox_fallback))
         hr_row = dict(base, statistic="hazard_ratio", estimate=hr["hr"], ci_lower=hr["ci_lower"],
-                      ci_upper=hr["ci_upper"], p_value=hr["p_value"], se_log=hr["se"], method="cox_efron_wald")
+                      ci_upper=hr["ci_upper"], p_value=hr["p_value"], se_log=hr["se"], method=hr["method"],
+                      converged=hr["converged"], iterations=hr["iterations"])
         if hr["not_estimable"]:
             hr_row["not_estimable"] = hr["not_estimable"]
         rows.append(hr_row)
-        return TimeToEventResult(tuple(rows), converged=hr["converged"], warnings=hr["warnings"])
+        return TimeToEventResult(tuple(rows), converged=hr["converged"], warnings=hr["warnings"], notes=hr["notes"])
     return TimeToEventResult(tuple(rows))
 
 

@@ -117,6 +117,7 @@ class DurationOptions(MethodOptions):
     tau: Optional[float] = None
     compare: bool = True
     time_unit: Literal["weeks", "days"] = "weeks"
+    cox_fallback: tuple[voc.CoxFallback, ...] = ()
 
 
 class TimeToEventOptions(MethodOptions):
@@ -130,6 +131,7 @@ class TimeToEventOptions(MethodOptions):
     tau: Optional[float] = None
     compare: bool = True
     time_unit: str = "days"
+    cox_fallback: tuple[voc.CoxFallback, ...] = ()
 
 
 class AEOptions(MethodOptions):
@@ -248,15 +250,14 @@ def _s_duration(o: DurationOptions) -> str:
     tau = f"; restricted mean to {o.tau:g} {o.time_unit}" if o.tau is not None else ""
     return (f"Kaplan-Meier estimate for {o.response} responders with {_pct(o.level)} confidence intervals "
             f"({o.conf_type} transformation); time in {o.time_unit}{times}{tau}; "
-            f"{'log-rank test and Cox hazard ratio between groups' if o.compare else 'no between-group test'}.")
+            f"{voc.cox_comparison(o.compare, o.cox_fallback)}.")
 
 
 def _s_tte(o: TimeToEventOptions) -> str:
     times = f"; event-free rates at {_list([f'{t:g}' for t in o.timepoints])} {o.time_unit}" if o.timepoints else ""
     return (f"Kaplan-Meier analysis of ADTTE parameter {o.paramcd} (time {o.time_variable}, censoring "
             f"{o.censor_variable} = 1) with {_pct(o.level)} confidence intervals ({o.conf_type}); time in "
-            f"{o.time_unit}{times}; "
-            f"{'log-rank test and Cox hazard ratio between groups' if o.compare else 'no between-group test'}.")
+            f"{o.time_unit}{times}; {voc.cox_comparison(o.compare, o.cox_fallback)}.")
 
 
 def _s_ae(o: AEOptions) -> str:

@@ -40,3 +40,19 @@ COVARIANCE_LABELS = {k: v[0] for k, v in COVARIANCE_TYPES.items()}
 
 DF_LABELS = {"kenward_roger": "Kenward-Roger", "kenward_roger_linear": "Kenward-Roger (linear)",
              "satterthwaite": "Satterthwaite", "residual": "residual", "between_within": "between-within"}
+
+#: fit used for a Cox hazard ratio whose likelihood is monotone or whose fit does not converge
+#: (``analyses/cox.py`` ``COX_FALLBACKS``); without one such a hazard ratio is not estimable
+CoxFallback = Literal["firth"]
+COX_FALLBACK_LABELS = {"firth": "Firth's penalised partial likelihood (Breslow ties, profile penalised-likelihood "
+                                "confidence interval)"}
+
+
+def cox_comparison(compare: bool, fallback: tuple[str, ...]) -> str:
+    """The SAP words of the between-group comparison of a Kaplan-Meier method, fallback written out."""
+    if not compare:
+        return "no between-group test"
+    used = " or ".join(COX_FALLBACK_LABELS[f] for f in fallback) or "none, the hazard ratio is not estimable"
+    return ("log-rank test and Cox hazard ratio between groups (Efron ties, Wald confidence interval; Newton-Raphson "
+            "with step halving, at most 20 iterations; if the partial likelihood is monotone, e.g. an arm without "
+            f"events, or the fit does not converge: {used})")

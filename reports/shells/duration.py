@@ -3,7 +3,8 @@ pharmaverse TTET01 / DORT01): subjects and events, Kaplan-Meier median and quart
 restricted mean, the Wang 2013 mean duration, and hazard ratio with log-rank p versus the reference arm.
 
 Reads the rows of :mod:`sap.adapters.duration` (statistics ``count``, ``median``, ``quantile``, ``survival_rate``,
-``rmst``, ``mean_duration``, ``logrank_test``, ``hazard_ratio``; a hazard ratio row may carry ``not_estimable``)
+``rmst``, ``mean_duration``, ``logrank_test``, ``hazard_ratio``; a hazard ratio row may carry ``not_estimable``, and
+method ``cox_firth_pl`` marks the Firth fallback of :mod:`analyses.cox`)
 and ``extra["analysed"]``. Interval headers are written from ``result.level``, the time unit from the analysis'
 parsed options (``time_unit``); every number goes through :mod:`reports.format`.
 """
@@ -17,6 +18,10 @@ from reports.shells.common import ShellContext, footnotes, group_headers
 
 STUB = "Statistic"
 COX_NOTE = "Hazard ratio from Cox regression (Efron ties), Wald CI; log-rank test."
+FIRTH_NOTE = ("Hazard ratio marked Firth: Firth's penalised partial likelihood (Heinze & Schemper 2001; Breslow ties, "
+              "as R coxphf), profile penalised-likelihood CI, used where the Cox partial likelihood is monotone or its "
+              "fit did not converge (plan option cox_fallback).")
+FIRTH = "cox_firth_pl"
 NE_NOTE = "NE: not estimable."
 
 
@@ -58,7 +63,8 @@ def _hazard_ratio_rows(rows: pd.DataFrame, heads: dict[str, str], ci: str) -> li
     for _, r in rows[rows["statistic"] == "hazard_ratio"].iterrows():
         lr = _rows_of(rows, r["group"], "logrank_test")
         p = fmt_p(lr["p_value"].iloc[0]) if len(lr) else ""
-        out.append({STUB: f"{r['group']} vs {r['comparator']}: hazard ratio ({ci}); log-rank p",
+        firth = ", Firth" if r.get("method") == FIRTH else ""
+        out.append({STUB: f"{r['group']} vs {r['comparator']}: hazard ratio{firth} ({ci}); log-rank p",
                     first: f"{_est_ci(r, 2)}; p = {p}"})
     return out
 
@@ -101,6 +107,8 @@ def _method_notes(result, opts) -> list[str]:
     hazard = rows[rows["statistic"] == "hazard_ratio"]
     if len(hazard):
         notes.append(COX_NOTE)
+    if "method" in hazard.columns and (hazard["method"] == FIRTH).any():
+        notes.append(FIRTH_NOTE)
     if "not_estimable" in hazard.columns:
         notes += [f"Hazard ratio {r['group']} vs {r['comparator']} not estimable: {r['not_estimable']}; the "
                   "log-rank test and Kaplan-Meier estimates are shown." for _, r in hazard.iterrows()

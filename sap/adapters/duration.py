@@ -6,8 +6,9 @@ Kaplan-Meier via :mod:`analyses.duration` (lifelines), medians and quartiles wit
 duration as Wang 2013 reports it (:func:`analyses.duration_summary.mean_response_duration`).
 
 Each adapter returns an :class:`~sap.results.AnalysisResult`: the tidy rows, the Cox fits' convergence and
-warnings (recorded, never silenced; a fit that did not converge leaves a hazard-ratio row marked
-``not_estimable`` with its reason while the log-rank and Kaplan-Meier rows stand), the analysed subjects per
+warnings (:mod:`analyses.cox`; recorded, never silenced; a monotone likelihood or a fit that did not converge
+leaves a hazard-ratio row marked ``not_estimable`` with its reason while the log-rank and Kaplan-Meier rows stand,
+or, with the plan option ``cox_fallback: [firth]``, a Firth hazard ratio with a note), the analysed subjects per
 group (``extra["analysed"]``) and the figure frames ``km_curve``, ``at_risk`` and (duration of response)
 ``episodes``. The derived ADDUR/ADONSET times are in weeks; ``time_unit: days`` converts them (x 7).
 """
@@ -63,25 +64,27 @@ def derive_at_risk_grid(max_time: float, step: float | None = None) -> list[floa
 
 
 def summarize_groups(frame: pd.DataFrame, opts, groups: list, reference, include_mean: bool):
-    """(tidy parts, Cox convergence per comparison, Cox warnings): per-group KM summaries, then each group
-    versus ``reference`` (log-rank and hazard ratio) when ``reference`` is given, then the Wang 2013 mean."""
+    """(tidy parts, Cox convergence per comparison, Cox warnings, Cox notes): per-group KM summaries, then each
+    group versus ``reference`` (log-rank and hazard ratio) when ``reference`` is given, then the Wang 2013 mean."""
     parts = [summarize_time_to_event(frame, **_COLUMNS, level=opts.level, conf_type=opts.conf_type,
                                      time_points=opts.timepoints, tau=opts.tau).tidy()]
-    converged, warnings = [], []
+    converged, warnings, notes = [], [], []
     for g in groups if reference is not None else ():
         if g == reference:
             continue
         cmp = summarize_time_to_event(frame[frame["ARMLABEL"].isin([g, reference])], **_COLUMNS, group=g,
-                                      comparator=reference, level=opts.level, conf_type=opts.conf_type)
+                                      comparator=reference, level=opts.level, conf_type=opts.conf_type,
+                                      cox_fallback=opts.cox_fallback)
         t = cmp.tidy()
         parts.append(t[t["statistic"].isin(["logrank_test", "hazard_ratio"])])
         if cmp.converged is not None:
             converged.append(cmp.converged)
         warnings += [f"Cox fit {g} vs {reference}: {w}" for w in cmp.warnings]
+        notes += [f"Cox fit {g} vs {reference}: {n}" for n in cmp.notes]
     if include_mean:
         mean = mean_response_duration(frame, **_COLUMNS, level=opts.level).tidy()
         parts.append(mean[mean["statistic"] == "mean_duration"])
-    return parts, converged, warnings
+    return parts, converged, warnings, notes
 
 
 def compute_duration_result(ctx: AnalysisContext, analysis: Analysis, frame: pd.DataFrame, *,
@@ -92,15 +95,16 @@ def compute_duration_result(ctx: AnalysisContext, analysis: Analysis, frame: pd.
     groups = [g for g in counts if (frame["ARMLABEL"] == g).any()]
     reference = ctx.reference_group(analysis.phase)
     compared = reference if (opts.compare and reference in groups and not ctx.blinded) else None
-    parts, converged, warnings = (summarize_groups(frame, opts, groups, compared, include_mean)
-                                  if not frame.empty else ([], [], []))
+    parts, converged, warnings, notes = (summarize_groups(frame, opts, groups, compared, include_mean)
+                                         if not frame.empty else ([], [], [], []))
     max_t = float(frame["AVAL"].max()) if not frame.empty else 0.0
     frames = derive_km_frames(frame, groups, list(at_risk_times) or derive_at_risk_grid(max_t), opts.conf_type,
                               opts.level)
     return AnalysisResult(
         analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint, concat_tidy(parts),
         level=opts.level, group_n=counts, reference=compared, frames=frames,
-        converged=all(converged) if converged else None, warnings=tuple(warnings), records_used=len(frame),
+        converged=all(converged) if converged else None, warnings=tuple(warnings), notes=tuple(notes),
+        records_used=len(frame),
         extra={"analysed": {g: int((frame["ARMLABEL"] == g).sum()) for g in counts}})
 
 
