@@ -14,6 +14,8 @@ Rules:
   removes work folders left by a killed run -- only those with the name prefix, the marker, and a creating
   process that is no longer alive (:func:`remove_stale_work_folders`); a parked previous folder whose swap
   did not finish is put back.
+* One run at a time per ``--out``: a run holds the lock ``<parent>/.<name>.lock`` (:mod:`sap.output_lock`)
+  from before it creates its work folder until it has cleaned up; a second run refuses (exit 2 naming the lock).
 * Errors of the file system (disk full, permission denied, read-only, a parent path that is a file) while
   preparing, writing or swapping become :class:`~sap.errors.UserInputError` (exit 2) naming ``--out``.
 """
@@ -33,6 +35,7 @@ from typing import Optional
 
 from sap.errors import UserInputError
 from sap.output_location import _is_within, _real
+from sap.output_lock import OutputLock
 
 MARKER = ".sap-tmp"
 TMP_INFIX = ".tmp-"
@@ -250,6 +253,7 @@ class OutputFolder:
         self.work: Optional[Path] = None
         self.backup: Optional[Path] = None
         self.committed = False
+        self.lock = OutputLock(self.out)
 
     # -- errors
     def cannot_write(self, exc: OSError) -> UserInputError:
@@ -286,6 +290,7 @@ class OutputFolder:
             if self.out.exists() and not self.out.is_dir():
                 raise UserInputError(f"--out {self.out} exists and is not a folder")
             self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.lock.acquire()  # before anything beside --out is created or removed
             remove_stale_work_folders(self.out, log=self.log)
             with _signals_deferred():  # a signal now would leave the folder behind before we know its name
                 self.tmp = _make_work_folder(self.out, TMP_INFIX)
@@ -333,6 +338,14 @@ class OutputFolder:
             except OSError as exc:  # do not hide the run's own outcome
                 self.log(
                     f"warning: could not clean up beside {self.out} ({exc.strerror or exc})")
+            finally:
+                self._release_lock()
+
+    def _release_lock(self) -> None:
+        try:
+            self.lock.release()
+        except OSError as exc:  # the lock is let go in any case; only its file may be left (it blocks no one)
+            self.log(f"warning: could not remove {self.lock.path} ({exc.strerror or exc})")
 
     def _remove_work_folders(self) -> None:
         if self.tmp is not None and self.tmp.exists():

@@ -17,6 +17,8 @@ Everything is written to a temporary folder beside ``--out`` (``.<name>.tmp-*``)
 the whole run succeeded, so a failed or interrupted run leaves ``--out`` untouched and removes the temporary
 folder; one left by a killed run is removed by the next run into the same place. A file-system error on the
 output location (disk full, permission denied, read-only, a parent that is a file) is exit 2 naming ``--out``.
+One run at a time per ``--out``: a second run into the same folder while one is running exits 2 naming the lock
+file ``.<name>.lock`` beside it (:mod:`sap.output_lock`); it does not wait.
 """
 from __future__ import annotations
 

@@ -184,17 +184,12 @@ def find_range_problems(datasets, req: DataRequirements) -> list[Problem]:
 
 def find_non_finite_problems(datasets: Mapping[str, pd.DataFrame]) -> list[Problem]:
     """Infinite numbers (a CSV's ``inf``/``-Infinity``, a parquet float) in any numeric column: never data."""
-    out = []
-    for name, frame in sorted(datasets.items()):
-        for column in frame.columns:
-            if pd.api.types.is_float_dtype(frame[column].dtype):
-                infinite = np.isinf(frame[column].to_numpy(dtype=float, na_value=np.nan))
-                show = tuple(c for c in ("PARAMCD", column) if c in frame.columns)
-                problem = _problem(frame, name, column, "not_finite", infinite,
-                                   "infinite values (write a missing value instead)", show, "infinite")
-                if problem is not None:
-                    out.append(problem)
-    return out
+    found = (_problem(frame, name, c, "not_finite", np.isinf(frame[c].to_numpy(dtype=float, na_value=np.nan)),
+                      "infinite values (write a missing value instead)",
+                      tuple(k for k in ("PARAMCD", c) if k in frame.columns), "infinite")
+             for name, frame in sorted(datasets.items()) for c in frame.columns
+             if pd.api.types.is_float_dtype(frame[c].dtype))
+    return [p for p in found if p is not None]
 
 
 def _allowed_mask(series: pd.Series, rule: AllowedValues) -> np.ndarray:
@@ -390,5 +385,5 @@ def check_contract(datasets: Mapping[str, pd.DataFrame], requirements: DataRequi
 
 
 __all__ = ["check_contract", "find_contract_problems", "find_exposure_problems", "find_non_finite_problems",
-           "check_visit_windows",
-           "record_numbers", "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey", "VisitSchedule"]
+           "check_visit_windows", "record_numbers", "ColumnSpec", "ValueRange", "AllowedValues", "UniqueKey",
+           "VisitSchedule"]
