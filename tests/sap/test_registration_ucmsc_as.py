@@ -243,3 +243,11 @@ def test_day_numbers_follow_the_stated_origin():
     adlb = pd.read_csv(FROZEN / "adlb.csv")
     assert set(adlb.loc[adlb["AVISIT"] == "Day 2", "ADY"]) == {3}
 
+
+def test_notes_are_printed_beside_their_items(run):
+    """Each note about named plan items is printed beside them in the SAP document (and in the list of notes)."""
+    sap = (run / "sap.qmd").read_text(encoding="utf-8")
+    targeted = [n for n, note in enumerate(PLAN.notes, start=1) if getattr(note, "about", ())]
+    assert len(targeted) == len(PLAN.notes) >= 7
+    for n in targeted:
+        assert re.search(rf"Note {n}\b", sap), n
