@@ -22,7 +22,7 @@ import pandas as pd
 import pyreadstat
 
 from .cleaning import clean_frame, infer_csv_types
-from .csv_text import check_delimiter, decode_csv
+from .csv_text import check_header, decode_csv
 from .errors import DataReadError
 from .integrity import (ExpectedRows, check_csv_complete, check_parquet_complete, check_rows_read,
                         check_sas7bdat_complete, check_xpt_complete)
@@ -79,7 +79,7 @@ def _check_single_member(path: Path) -> bytes:
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     text, encoding = decode_csv(path, path.read_bytes())
-    check_delimiter(path, text)
+    check_header(path, text)
     expected = check_csv_complete(path, text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])

@@ -3,7 +3,7 @@
 Reader level: text encodings (pure latin-1, UTF-8 with a BOM, UTF-8 with one stray byte), delimiters, file names,
 datasets the plan does not use, infinite numbers, bad dates. Command level (``sap.run`` on damaged copies of the
 frozen cg-bm1 data): exit 2, one ``error:`` line naming the file, column and record, and no ``--out``. Records are
-numbered as :class:`sap.data.errors.Problem` documents: record 1 is the first data row (line 2 of a CSV).
+numbered as :class:`sap.data.errors.Problem` documents: row 1 is the first data row (line 2 of a CSV).
 """
 from __future__ import annotations
 
@@ -43,16 +43,16 @@ def test_utf8_file_with_one_stray_latin1_byte_names_its_record_and_column(tmp_pa
         read_dataset(path)
     message = str(caught.value)
     assert message.startswith("adae.csv: ")
-    assert "record 3" in message and "AETERM" in message and "0xe8" in message
+    assert "row 3, column AETERM" in message and "0xe8" in message
     assert "UTF-8" in message and "\n" not in message
-    assert "record 1" in message  # where the file is UTF-8, so the user sees both encodings
+    assert "row 1" in message  # where the file is UTF-8, so the user sees both encodings
 
 
 def test_stray_byte_rows_are_all_counted(tmp_path):
     path = tmp_path / "adae.csv"
     rows = [f"S,S-{i},Fi\u00e8vre,1\n".encode("latin-1" if i % 2 else "utf-8") for i in range(1, 15)]
     path.write_bytes(HEADER.encode() + b"".join(rows))
-    with pytest.raises(DataReadError, match=r"records 1, 3, 5, 7, 9 and 2 more"):
+    with pytest.raises(DataReadError, match=r"rows 1, 3, 5, 7, 9 and 2 more"):
         read_dataset(path)
 
 
@@ -74,7 +74,7 @@ def test_utf8_with_bom_is_read_as_utf8(tmp_path):
 def test_bom_file_with_a_stray_byte_is_refused(tmp_path):
     path = tmp_path / "adae.csv"
     path.write_bytes(b"\xef\xbb\xbf" + HEADER.encode() + ROWS[2].encode("latin-1"))
-    with pytest.raises(DataReadError, match=r"adae\.csv: .*record 1.*AETERM"):
+    with pytest.raises(DataReadError, match=r"adae\.csv: .*row 1, column AETERM"):
         read_dataset(path)
 
 
@@ -101,6 +101,33 @@ def test_a_comma_file_with_semicolons_in_values_is_read(tmp_path):
     path = tmp_path / "adae.csv"
     path.write_text('USUBJID,AETERM\nS-1,"headache; nausea"\n', encoding="utf-8")
     assert read_dataset(path)["AETERM"].tolist() == ["headache; nausea"]
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    """pandas renamed the second AVAL to 'AVAL.1' and the run went on."""
+    path = tmp_path / "adqs.csv"
+    path.write_text("USUBJID,AVAL,PARAMCD, AVAL\nS-1,1,X,2\n", encoding="utf-8")
+    with pytest.raises(DataReadError, match=r"^adqs\.csv: .*more than once: AVAL \(fields 2, 4\)"):
+        read_dataset(path)
+
+
+def test_windows_line_endings_are_read(tmp_path):
+    path = tmp_path / "adqs.csv"
+    path.write_bytes(b"USUBJID,AVAL\r\nS-1,1\r\nS-2,2\r\n")
+    assert read_dataset(path)["AVAL"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("raw, what", [
+    ("USUBJID,AVAL\nS-1,1\n".encode("utf-16"), "UTF-16"),
+    (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml\x00\x00", "Excel workbook"),
+    (b"USUBJID,AVAL\nS-1,\x00\x00\n", "not a text file"),
+], ids=["utf-16", "xlsx", "nul"])
+def test_files_that_are_not_8_bit_text_are_named(tmp_path, raw, what):
+    """A workbook renamed .csv was read as one column named 'PK\\x03\\x04' with no rows."""
+    path = tmp_path / "adsl.csv"
+    path.write_bytes(raw)
+    with pytest.raises(DataReadError, match=rf"^adsl\.csv: is .*{what}"):
+        read_dataset(path)
 
 
 # ----------------------------------------------------------------------------------------- file names
@@ -263,7 +290,7 @@ def test_cli_stray_byte_is_exit_2_naming_the_record(tmp_path, capsys):
     lines[5] = lines[5].replace(b",", "\u00e8,".encode("latin-1"), 1)  # ... and a latin-1 byte in record 5
     (data / "adae.csv").write_bytes(b"\n".join(lines))
     code, line = _run(tmp_path, data, capsys)
-    assert code == 2 and "adae.csv" in line and "record 5, column STUDYID" in line and "record 1" in line
+    assert code == 2 and "adae.csv" in line and "row 5, column STUDYID" in line and "row 1" in line
 
 
 def test_cli_pure_latin1_file_is_read_and_noted(tmp_path):
