@@ -12,7 +12,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from sap.data import (AllowedValues, ColumnSpec, DataRequirements, UniqueKey, VisitSchedule,
+from sap.data import (AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange, VisitSchedule,
                       default_requirements_for_contract)
 from sap.data.defaults import YES_NO_FLAGS
 from sap.declared_codes import declared_value_rules
@@ -44,7 +44,8 @@ def requirements_for_plan(plan: Plan, datasets: Mapping[str, pd.DataFrame]) -> D
     schedules: list = []
     if bds:
         schedules.append(VisitSchedule(datasets=bds, windows=plan.schedule.visits))
-    extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules),
+    ranges = tuple(ValueRange(r.dataset.lower(), r.column.upper(), r.paramcd, r.lo, r.hi) for r in plan.data.ranges)
+    extra = DataRequirements(columns=tuple(columns), visit_schedules=tuple(schedules), ranges=ranges,
                              allowed=declared_value_rules(plan), subject_key=plan.data.subject_variable)
     merged = base.merge(extra)
     # an event dataset with its columns but no rows means "no events occurred" (e.g. no adverse events)

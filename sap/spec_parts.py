@@ -220,12 +220,30 @@ class SyntheticSettings(PlanModel):
     notes: str = ""
 
 
+class PlanRange(PlanModel):
+    """A plausible range the plan sets for ``dataset.column`` (of one ``paramcd``, or every record), replacing the
+    contract's range for the same column and parameter (:mod:`sap.data.defaults`); None = unbounded."""
+
+    dataset: str = Field(min_length=1)
+    column: str = "AVAL"
+    paramcd: Optional[str] = None
+    lo: Optional[float] = None
+    hi: Optional[float] = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PlanRange":
+        if self.lo is not None and self.hi is not None and self.lo > self.hi:
+            raise ValueError(f"range {self.dataset}.{self.column}: lo {self.lo:g} is above hi {self.hi:g}")
+        return self
+
+
 class DataSettings(PlanModel):
     """Which datasets a run needs and which data contract they are checked against.
 
     ``contract``: ``msc-adam`` is the full contract of DESIGN.md (AS/RA parameters, ranges, visit windows);
     ``adam`` is the generic ADaM core for plans on other studies' real data (ADSL one row per subject, every
-    subject known to ADSL, Y/N flags, the columns listed in ``required_columns``).
+    subject known to ADSL, Y/N flags, the columns listed in ``required_columns``). ``ranges`` replace the contract's
+    plausible ranges for their column and parameter.
     """
 
     required_datasets: tuple[str, ...] = ("adsl", "adqs", "adlb", "adae")
@@ -233,6 +251,8 @@ class DataSettings(PlanModel):
     subject_variable: str = "USUBJID"
     contract: Literal["msc-adam", "adam"] = "msc-adam"
     required_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    #: plausible ranges replacing the contract's (e.g. AGE up to 120 years, CRP up to 1000 mg/L)
+    ranges: tuple[PlanRange, ...] = ()
     synthetic: Optional[SyntheticSettings] = None
 
 

@@ -16,6 +16,7 @@ from .cleaning import unparsed_dates
 from .errors import MAX_EXAMPLE_ROWS, DataContractError, Problem
 from sap.spec import Visit
 
+from .date_order import find_date_order_rules
 from .exposure_units import find_exposure_unit_rules
 from .requirements import AllowedValues, ColumnSpec, DataRequirements, UniqueKey, ValueRange, VisitSchedule
 
@@ -354,6 +355,12 @@ def find_exposure_problems(datasets: Mapping[str, pd.DataFrame]) -> list[Problem
             for column, rule, mask, what, show, summary in find_exposure_unit_rules(adex)]
 
 
+def find_date_order_problems(datasets: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Ends before their starts (:mod:`sap.data.date_order`)."""
+    return [_problem(frame, name, column, rule, mask, what, show, summary)
+            for frame, name, column, rule, mask, what, show, summary in find_date_order_rules(datasets)]
+
+
 # --------------------------------------------------------------------------- entry point
 def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: DataRequirements) -> list[Problem]:
     """Every problem of ``datasets`` against ``requirements`` (empty list when all is well)."""
@@ -370,6 +377,7 @@ def find_contract_problems(datasets: Mapping[str, pd.DataFrame], requirements: D
     problems += find_subject_problems(frames, requirements)
     problems += find_visit_problems(frames, requirements, reported)
     problems += find_exposure_problems(frames)
+    problems += find_date_order_problems(frames)
     return problems
 
 

@@ -47,8 +47,11 @@ RA_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("PTGAVAS", 0, 100, False), ("PHGAVAS", 0, 100, False), ("PAINVAS", 0, 100, False),
     ("HAQDI", 0, 3, False),
 )
-#: ADLB parameters that are concentrations or rates (CRP mg/L, ESR mm/h): AVAL >= 0 (a physical bound).
-LAB_CONCENTRATIONS = ("CRP", "ESR")
+#: ADLB parameters that are concentrations or rates, with a plausible maximum: AVAL from 0 (a physical bound) to
+#: CRP 1000 mg/L (values above 500 mg/L are exceptional in sepsis) and ESR 200 mm/h (the Westergren tube's scale).
+LAB_CONCENTRATIONS = {"CRP": 1000.0, "ESR": 200.0}
+#: plausible age in years (0 < AGE <= 120); a plan overrides any of these ranges with ``data.ranges``
+AGE_MAX = 120.0
 YES_NO_FLAGS = ("SAFFL", "FASFL", "ITTFL", "RANDFL", "PPROTFL", "DLTEVLFL", "AESER", "DLTFL", "TRTEMFL")
 SEX_VALUES = ("M", "F", "U", "UNDIFFERENTIATED")  # CDISC CT codelist SEX (C66731)
 
@@ -59,7 +62,7 @@ def _specs(dataset: str, table) -> list[ColumnSpec]:
 
 def default_requirements_for_contract(required_datasets: Iterable[str] = ("adsl",)) -> DataRequirements:
     """DESIGN.md contract: ADSL/ADQS/ADLB/ADAE/ADEX columns and kinds, AS and RA ranges for
-    ADQS AVAL, CRP and ESR >= 0 in ADLB, AETOXGR 1-5, AGE > 0, Y/N flags, SEX codelist, one ADSL
+    ADQS AVAL, CRP 0-1000 mg/L and ESR 0-200 mm/h in ADLB, AETOXGR 1-5, 0 < AGE <= 120, Y/N flags, SEX codelist, one ADSL
     row per USUBJID, one ANL01FL record per USUBJID/PARAMCD/AVISITN(/DTYPE) in ADQS and ADLB,
     every USUBJID known to ADSL. Specs of a dataset apply only when it is loaded; ``required_datasets`` must be.
     Visit schedules are plan-specific and not included."""
@@ -67,10 +70,10 @@ def default_requirements_for_contract(required_datasets: Iterable[str] = ("adsl"
     columns += _specs("adqs", _BDS) + _specs("adlb", _BDS) + _specs("adae", _ADAE) + _specs("adex", _ADEX)
     ranges = [ValueRange("adqs", "AVAL", p, lo, hi, integer=integer) for p, lo, hi, integer in AS_RANGES + RA_RANGES]
     ranges += [ValueRange("adae", "AETOXGR", None, 1, 5, integer=True),
-               ValueRange("adsl", "AGE", None, 0, None, lo_inclusive=False),
+               ValueRange("adsl", "AGE", None, 0, AGE_MAX, lo_inclusive=False),
                ValueRange("adsl", "DOSE", None, 0, None),
                ValueRange("adex", "EXDOSE", None, 0, None)]
-    ranges += [ValueRange("adlb", "AVAL", p, 0, None) for p in LAB_CONCENTRATIONS]
+    ranges += [ValueRange("adlb", "AVAL", p, 0, LAB_CONCENTRATIONS[p]) for p in LAB_CONCENTRATIONS]
     allowed = [AllowedValues(flag, ("Y", "N")) for flag in YES_NO_FLAGS]
     allowed += [AllowedValues("ANL01FL", ("Y",)), AllowedValues("ABLFL", ("Y",)),
                 AllowedValues("SEX", SEX_VALUES, "adsl", allow_missing=False)]

@@ -167,7 +167,7 @@ def test_age_must_be_positive():
     data = _data()
     data["adsl"].loc[0, "AGE"] = 0.0
     problem = _only(_problems(data), "out_of_range")
-    assert problem.rows == (1,) and "(0, inf]" in problem.message
+    assert problem.rows == (1,) and "(0, 120]" in problem.message  # AGE: 0 < AGE <= 120 (sap.data.defaults)
 
 
 def test_allowed_values_flag_and_sex():
