@@ -253,7 +253,7 @@ class OutputFolder:
         self.work: Optional[Path] = None
         self.backup: Optional[Path] = None
         self.committed = False
-        self.lock = OutputLock(self.out)
+        self.lock = OutputLock(self.out, log=self.log)
 
     # -- errors
     def cannot_write(self, exc: OSError) -> UserInputError:

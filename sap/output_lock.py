@@ -7,12 +7,15 @@ process holding it -- rather than waiting: a run takes minutes, and a silent wai
 the first run is touched. The kernel releases the lock when its process dies, so the lock file a killed run
 leaves behind blocks nobody: the next run takes it over and removes it when done. The file holds the holder's
 pid and host, for the message only. The lock is advisory (it binds runs of this package) and needs ``fcntl``:
-on a platform without it (Windows) runs are not serialised. Written by hand: twenty lines of ``flock``.
+on a platform without it (Windows), or a file system that cannot lock, runs are not serialised (with a warning
+on such a file system). Written by hand: twenty lines of ``flock``.
 """
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -25,6 +28,8 @@ except ImportError:  # pragma: no cover - Windows
 
 LOCK_SUFFIX = ".lock"
 _ATTEMPTS = 20
+#: flock errors that mean "this file system does not lock" (some network file systems): run without the lock.
+NO_LOCKING = frozenset(getattr(errno, n) for n in ("ENOLCK", "EOPNOTSUPP", "ENOTSUP", "EINVAL") if hasattr(errno, n))
 
 
 def lock_path(out: Path) -> Path:
@@ -48,10 +53,11 @@ class OutputLock:
     """The lock of one ``--out``: :meth:`acquire` raises UserInputError if another run holds it; OSError (a
     read-only or full parent folder) passes to the caller."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, *, log=None):
         self.out = out
         self.path = lock_path(out)
         self.fd: Optional[int] = None
+        self.log = log or (lambda message: print(message, file=sys.stderr))
 
     def acquire(self) -> None:
         if fcntl is None:  # pragma: no cover - Windows
@@ -66,6 +72,14 @@ class OutputLock:
                 raise UserInputError(f"--out {self.out} is being written by {holder}, which holds the lock "
                                      f"{self.path}; nothing was changed: wait for it to finish or choose another "
                                      "--out") from None
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno not in NO_LOCKING:
+                    raise
+                self.path.unlink(missing_ok=True)
+                self.log(f"warning: the file system of {self.path.parent} cannot lock files ({exc.strerror}); "
+                         "a second run into the same --out would not be stopped")
+                return
             except BaseException:
                 os.close(fd)
                 raise

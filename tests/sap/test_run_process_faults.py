@@ -151,6 +151,37 @@ def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path, monkeypatch, 
     assert _beside(tmp_path) == []
 
 
+def test_a_file_system_that_cannot_lock_runs_with_a_warning(tmp_path, monkeypatch, capsys):
+    """Some network file systems refuse flock (ENOLCK): the run goes on unserialised and says so."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sap.pipeline.run_plan", _fake_run_plan)
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr("sap.output_lock.fcntl.flock", no_locks)
+    assert main([*FAST, "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "cannot lock files" in err and "No locks available" in err
+    assert _beside(tmp_path) == [] and (tmp_path / "out" / "results.json").is_file()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupted_run_leaves_neither_work_folder_nor_lock(tmp_path, sig, code):
+    out = tmp_path / "out"
+    proc = _start(out, tmp_path)
+    try:
+        _wait_for(lambda: (tmp_path / ".out.lock").exists() and any(tmp_path.glob(".out.tmp-*")), proc, "lock")
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, stderr
+    assert _beside(tmp_path) == [] and not out.exists()
+
+
 # -------------------------------------------------------------------------------------- read-only, full disk
 
 @pytest.mark.skipif(ROOT, reason="root ignores the permission bits, so a read-only folder does not block writes")
