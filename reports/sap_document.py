@@ -42,6 +42,14 @@ def _analysis_data(analysis) -> str:
     return method_entry(analysis.method).selection.text()
 
 
+def _analysis_flag_sentence(plan) -> str:
+    flag = plan.data.analysis_flag
+    if flag is None:
+        return "Every record an analysis selects is analysed (data.analysis_flag: none)."
+    return (f"Of the records an analysis selects, those with {flag} = Y are analysed where the dataset has {flag} "
+            f"(data.analysis_flag); the derived AS/RA datasets set ANL01FL by the visit-window rule of the schedule.")
+
+
 def _method_description(method: str) -> str:
     return method_entry(method).description
 
@@ -208,7 +216,7 @@ def analyses_section(plan) -> str:
            paragraph("Every analysis names a registered method; its options are parsed when the plan is "
                      "loaded, and the sentence below each method is written from the parsed options, defaults "
                      "included. The implementations cite their references (and the SAS/R equivalents) in the "
-                     "package documentation.")]
+                     "package documentation. " + _analysis_flag_sentence(plan))]
     out.append(_table(pd.DataFrame(rows), "analyses", "Analyses and methods", stub=("Analysis",),
                       notes=render_item_notes(plan, [a.id for a in plan.analyses])))
     texts = [(a.id, a.text) for a in plan.analyses if a.text]

@@ -253,6 +253,9 @@ class DataSettings(PlanModel):
     required_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     #: plausible ranges replacing the contract's (e.g. AGE up to 120 years, CRP up to 1000 mg/L)
     ranges: tuple[PlanRange, ...] = ()
+    #: the record flag marking the analysed record of a subject, parameter and visit in a dataset that has it
+    #: (records with flag = "Y" are analysed; None: every record selected is analysed)
+    analysis_flag: Optional[str] = Field("ANL01FL", pattern=r"^[A-Z][A-Z0-9]{0,7}$")
     synthetic: Optional[SyntheticSettings] = None
 
 

@@ -76,12 +76,14 @@ def select_frame(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
 
 
 def analysed_records(ctx: AnalysisContext, analysis: Analysis, *, baseline: bool) -> pd.DataFrame:
-    """The analysed records (ANL01FL = Y when the dataset flags them) of :func:`select_frame`, at the endpoint's
+    """The analysed records (the plan's ``data.analysis_flag``, ANL01FL by default, = Y when the dataset has the flag) of
+    :func:`select_frame`, at the endpoint's
     visits (and baseline, AVISITN 0, when ``baseline``) if the method's selection says so and the plan's ``data``
     block does not choose the records itself."""
     recs = select_frame(ctx, analysis)
-    if "ANL01FL" in recs.columns:
-        recs = recs[recs["ANL01FL"].astype("string") == "Y"]
+    flag = ctx.plan.data.analysis_flag
+    if flag is not None and flag in recs.columns:
+        recs = recs[recs[flag].astype("string").str.strip().str.upper() == "Y"]
     visits = endpoint_visits(ctx, analysis)
     if visits and analysis.data is None and method_entry(analysis.method).selection.endpoint_visits:
         recs = recs[recs["AVISITN"].isin(((0.0,) if baseline else ()) + tuple(visits))]

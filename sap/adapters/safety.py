@@ -216,14 +216,15 @@ def dlt_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
 
 
 def _lab_records(ctx: AnalysisContext, analysis: Analysis) -> pd.DataFrame:
-    """Analysed laboratory records: ADLB rows of the derived efficacy data, else ADLB (ANL01FL = Y if present)."""
+    """Analysed laboratory records: ADLB rows of the derived efficacy data (whose ANL01FL the derivation sets), else
+    ADLB (the plan's ``data.analysis_flag`` = Y where ADLB has it)."""
     eff = ctx.derived.get("adeff")
     if eff is not None and "SRCDOM" in eff.columns:
         return eff[(eff["SRCDOM"] == "ADLB") & (eff["ANL01FL"] == "Y")]
     if "adlb" not in ctx.datasets:
         raise UserInputError(f"analysis {analysis.id}: dataset adlb is required")
-    lb = ctx.datasets["adlb"]
-    return lb[lb["ANL01FL"].astype("string") == "Y"] if "ANL01FL" in lb.columns else lb
+    lb, flag = ctx.datasets["adlb"], ctx.plan.data.analysis_flag
+    return lb[lb[flag].astype("string").str.strip().str.upper() == "Y"] if flag and flag in lb.columns else lb
 
 
 def _lab_result(ctx: AnalysisContext, analysis: Analysis, summarize) -> AnalysisResult:
