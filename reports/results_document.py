@@ -272,6 +272,13 @@ def data_notes_markdown(bundle) -> str:
     out = []
     if bundle.data_notes:
         out.append(bullets(bundle.data_notes))
+    acct = bundle.accounting
+    if acct is not None and not acct.empty:
+        out.append(table_block([TablePart(frame_table(acct.reset_index(drop=True)))], block_id="accounting",
+                               caption="Reconciliation of subjects and records",
+                               lines=["Every ADSL subject and every record of each dataset: analysed, excluded by a "
+                                      "named rule, or outside every analysis with the reason (accounting.csv). "
+                                      "Records an analysis drops for its own reasons are in its footnotes."]))
     log = bundle.derivation_log
     if log is not None and not log.empty:
         out.append(table_block([TablePart(frame_table(log.reset_index(drop=True)))], block_id="derivation-log",

@@ -30,3 +30,5 @@ class RunBundle:
     data_source: str = ""
     #: the computed power of each phase's sample-size assumptions (sap.sample_size.PowerCheck)
     power_checks: tuple = ()
+    #: every subject and record analysed, excluded or outside, with the reason (sap.accounting.COLUMNS)
+    accounting: Optional[pd.DataFrame] = None

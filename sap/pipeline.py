@@ -25,6 +25,7 @@ from sap.requirements import requirements_for_plan
 from sap.results import AnalysisResult
 from sap.sample_size import check_plan_power
 from sap.blinding import check_masking_complete, is_blinded, unblind
+from sap.accounting import derive_accounting
 from sap.context import AnalysisContext, assign_arms
 from sap.declared_codes import canonicalize_declared_codes
 from sap.empty_results import check_result_has_estimates
@@ -186,6 +187,7 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
         ctx.data_source = f"frozen synthetic data synthetic_data/frozen/{plan.id} (generator seed {seed})"
     outcomes = run_analyses(ctx)
     check_primary_estimable(plan, outcomes)
+    accounting = derive_accounting(ctx, outcomes)
     inputs = [dict(name=name, **info) for name, info in loaded.manifest().items()]
     if randomization is not None:
         inputs.append({"name": "randomization", "path": str(randomization), "sha256": sha256_file(randomization)})
@@ -202,7 +204,8 @@ def compute_run(plan: Plan, *, data: Any = None, randomization: Optional[Path] =
     }
     return RunBundle(plan=plan, plan_sha256=manifest["plan_sha256"], outcomes=outcomes, manifest=manifest,
                      blinded=ctx.blinded, derivation_log=ctx.derived.get("derivation_log"),
-                     data_notes=_randomization_notes(loaded.ignored) + loaded.notes() + _data_notes(ctx), data_source=ctx.data_source, power_checks=tuple(power_checks))
+                     data_notes=_randomization_notes(loaded.ignored) + loaded.notes() + _data_notes(ctx), data_source=ctx.data_source, power_checks=tuple(power_checks),
+                     accounting=accounting)
 
 
 def _randomization_notes(ignored: tuple[str, ...]) -> list[str]:
@@ -232,6 +235,8 @@ def run_plan(plan: Plan, *, data: Any = None, out_dir: Path, formats=("html", "p
                                           encoding="utf-8")
     if bundle.derivation_log is not None:
         (out_dir / "derivation_log.csv").write_text(bundle.derivation_log.to_csv(index=False), encoding="utf-8")
+    if bundle.accounting is not None:
+        (out_dir / "accounting.csv").write_text(bundle.accounting.to_csv(index=False), encoding="utf-8")
     render_run(bundle, out_dir, formats=tuple(formats))
     manifest["run_finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest["outputs"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
