@@ -47,6 +47,20 @@ def derive_imputed(recs: pd.DataFrame, imputation: str) -> tuple[pd.DataFrame, E
     return kept, Exclusion(reason, len(recs) - len(kept), "subject-visits")
 
 
+def drop_unobserved_visits(ctx: AnalysisContext, recs: pd.DataFrame, data: pd.DataFrame,
+                           imputation: str) -> tuple[pd.DataFrame, list[Exclusion]]:
+    """``data`` without the visits at which no analysis subject has an observed response (issue 15: such a visit
+    came out as 0/19 vs 0/20, Fisher p 1.000, all imputed); each such visit is an exclusion naming it."""
+    if imputation == "observed_case" or recs.empty:
+        return data, []
+    observed = recs.groupby("AVISITN")["AVAL_OC"].apply(lambda s: s.notna().any())
+    empty = [v for v, seen in observed.items() if not seen]
+    out = [Exclusion(f"{voc.IMPUTATION_LABELS[imputation]}: {visit_label(ctx, v)} has no observed response in any "
+                     f"subject; not analysed (every value would be imputed)", int((data["AVISITN"] == v).sum()),
+                     "subject-visits") for v in empty]
+    return data[~data["AVISITN"].isin(empty)], out
+
+
 def _result(analysis: Analysis, rows: pd.DataFrame, ctx: AnalysisContext, **kw) -> AnalysisResult:
     return AnalysisResult(analysis.id, analysis.method, analysis.title, analysis.population, analysis.endpoint,
                           rows, level=analysis.options.level, group_n=pooled_counts(ctx.column_counts(analysis),
@@ -69,6 +83,8 @@ def response_rate(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
         data, exclusion = derive_imputed(recs, imputation)
         if _reported(exclusion, imputation):
             excluded.append(exclusion)
+        data, unobserved = drop_unobserved_visits(ctx, recs, data, imputation)
+        excluded += unobserved
         if pooled:
             data = pd.concat([data, data.assign(ARMLABEL=TOTAL)], ignore_index=True)
         tidy = summarize_response_rates(data, response_col="RESP", group_col="ARMLABEL", visit_col="AVISITN",
@@ -128,6 +144,8 @@ def response_comparison(ctx: AnalysisContext, analysis: Analysis) -> AnalysisRes
         data, exclusion = derive_imputed(recs, imputation)
         if _reported(exclusion, imputation):
             excluded.append(exclusion)
+        data, unobserved = drop_unobserved_visits(ctx, recs, data, imputation)
+        excluded += unobserved
         strata = _strata_column(data, opts.stratified_by)
         for g in groups:
             if not ((data["ARMLABEL"] == g).any() and (data["ARMLABEL"] == reference).any()):
