@@ -29,6 +29,7 @@ from sap.accounting import derive_accounting
 from sap.context import AnalysisContext, assign_arms
 from sap.declared_codes import canonicalize_declared_codes
 from sap.empty_results import check_result_has_estimates
+from sap.endpoint_data import check_endpoint_data, no_data_result
 from sap.data import check_contract, read_data_folder, sha256_file
 from sap.data.readers import NOT_DATASETS, dataset_name
 from sap.derivations import derive_for_plan
@@ -114,8 +115,11 @@ def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisResult]:
     """Run every plan analysis through its method-table entry, in plan order (``after_all`` methods last)."""
     results: dict[str, AnalysisResult] = {}
     entries = {a.id: method_entry(a.method) for a in ctx.plan.analyses}
+    absent = check_endpoint_data(ctx)
     for analysis in ctx.plan.analyses:
-        if not entries[analysis.id].after_all:
+        if analysis.endpoint in absent and analysis.data is None:
+            results[analysis.id] = _checked(analysis, no_data_result(ctx, analysis, absent[analysis.endpoint]))
+        elif not entries[analysis.id].after_all:
             result = check_result_has_estimates(ctx, analysis, entries[analysis.id].run_function()(ctx, analysis))
             results[analysis.id] = _checked(analysis, result)
     for analysis in ctx.plan.analyses:

@@ -54,6 +54,8 @@ class Endpoint(PlanModel):
     estimand: Optional[Estimand] = None
     #: event and censoring rules of a duration-of-response / time-to-response endpoint (sap.spec_episodes)
     episode: Optional[EpisodeRules] = None
+    #: True: absent data give its analyses a "no data" result; False: absent data stop the run (exit 2)
+    optional: bool = False
 
 
 # --------------------------------------------------------------------------- analyses
