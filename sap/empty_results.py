@@ -31,6 +31,8 @@ def explain_no_estimates(ctx: AnalysisContext, analysis) -> str:
     if subjects.empty:
         frame = ctx.adsl if analysis.phase is None else ctx.adsl[ctx.adsl["PHASEID"] == analysis.phase]
         flag = f" ({pop.flag} = Y)" if pop.flag else ""
+        if frame.empty:
+            return f"no subjects in population {pop.id}{phase}: ADSL has no subject{phase}"
         values = f"; ADSL {pop.flag}{phase}: {_value_counts(frame[pop.flag])}" if pop.flag in frame.columns else ""
         return f"no subjects in population {pop.id}{flag}{phase}{values}"
     sel = method_entry(analysis.method).selection

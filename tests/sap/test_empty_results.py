@@ -59,3 +59,15 @@ def test_a_result_with_rows_is_left_alone():
     analysis = PLAN.analysis("POP")
     raw = method_entry(analysis.method).run_function()(ctx, analysis)
     assert check_result_has_estimates(ctx, analysis, raw) is raw
+
+
+def test_a_phase_without_subjects_says_so():
+    """A data cut with no Phase 1 subjects (issue 15: KeyError 'n' in the DLT rate, exit 1)."""
+    loaded = load_data(PLAN, None)
+    adsl = loaded.datasets["adsl"]
+    keep = set(adsl.loc[adsl["PHASE"] == "Phase 2", "USUBJID"])
+    for name, frame in list(loaded.datasets.items()):
+        loaded.datasets[name] = frame[frame["USUBJID"].isin(keep)].reset_index(drop=True)
+    ctx = build_context(PLAN, loaded)
+    result = _run(ctx, PLAN.analysis("DLT-RATE"))
+    assert result.not_estimable == "no subjects in population DLTEVAL in phase P1: ADSL has no subject in phase P1"
