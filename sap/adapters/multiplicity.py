@@ -44,6 +44,16 @@ def _why_not_produced(result) -> str | None:
     return ("; ".join(result.notes) or "no reason recorded") if result.not_estimable else None
 
 
+def _why_no_p_value(result, tested: pd.DataFrame) -> str:
+    """Why the member's test rows hold no p-value: no such row, or rows whose test could not be computed."""
+    if tested.empty:
+        return "the analysis has no row of this test (no comparison at this visit: both groups need subjects)"
+    groups = ", ".join(sorted({f"{g} vs {c}" for g, c in zip(tested["group"], tested["comparator"])}))
+    extra = "; ".join(tuple(getattr(result, "notes", ())) + tuple(getattr(result, "warnings", ())))
+    return (f"the test of {groups} could not be computed (e.g. no variation: every subject a responder, or every "
+            f"one a non-responder)" + (f"; {extra}" if extra else ""))
+
+
 def select_member_rows(h: Hypothesis, target: Analysis, result) -> pd.DataFrame:
     """The p-value rows of family member ``h`` (one per experimental arm) in the result rows of ``target``."""
     field = f"multiplicity.family[{h.label}]"
@@ -59,11 +69,13 @@ def select_member_rows(h: Hypothesis, target: Analysis, result) -> pd.DataFrame:
         rows = rows[rows[column] == value] if column in rows.columns else rows.iloc[0:0]
     if h.visit is not None:
         rows = rows[pd.to_numeric(rows["visit"], errors="coerce") == float(h.visit)]
+    tested = rows
     rows = rows[rows["p_value"].notna()]
     at = "" if h.visit is None else f" at visit {h.visit:g}"
     if rows.empty:
         wanted = ", ".join(f"{c} = {v}" for c, v in key.items())
-        raise UserInputError(f"{field}: analysis {h.analysis} produced no p-value ({wanted}){at}")
+        raise UserInputError(f"{field}: analysis {h.analysis} produced no p-value ({wanted}){at}: "
+                             + _why_no_p_value(result, tested))
     if rows.duplicated(["group", "comparator"]).any():
         raise UserInputError(f"{field}.visit: analysis {h.analysis} has several p-values per comparison{at}; "
                              f"name one visit")

@@ -71,3 +71,21 @@ def test_a_phase_without_subjects_says_so():
     ctx = build_context(PLAN, loaded)
     result = _run(ctx, PLAN.analysis("DLT-RATE"))
     assert result.not_estimable == "no subjects in population DLTEVAL in phase P1: ADSL has no subject in phase P1"
+
+
+def test_a_family_member_without_p_value_says_why():
+    """Zero variance or a single arm used to surface only as 'multiplicity ... produced no p-value'."""
+    from analyses.results import tidy_frame
+    from sap.adapters.multiplicity import select_member_rows
+    from sap.results import AnalysisResult
+    h = PLAN.multiplicity.family[0]                       # ASAS20-CMP at week 12
+    target = PLAN.analysis(h.analysis)
+    rows = tidy_frame([dict(statistic="fisher_test", imputation="nri", visit=12.0, group="CG-BM1 (RP2D)",
+                            comparator="Placebo", p_value=float("nan"))])
+    result = AnalysisResult(target.id, target.method, target.title, target.population, target.endpoint, rows,
+                            notes=("every subject a responder at week 12",))
+    with pytest.raises(UserInputError, match=r"could not be computed .*; every subject a responder at week 12"):
+        select_member_rows(h, target, result)
+    with pytest.raises(UserInputError, match="the analysis has no row of this test"):
+        select_member_rows(h, target, AnalysisResult(target.id, target.method, target.title, target.population,
+                                                     target.endpoint, tidy_frame([dict(statistic="proportion", visit=12.0)])))
