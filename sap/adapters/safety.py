@@ -85,6 +85,13 @@ def _related_only(analysis: Analysis) -> bool:
     return analysis.options.relatedness == "related"
 
 
+def plan_notes(ctx: AnalysisContext, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """The AE data notes a plan's tables show: nothing about DLTs (ADAE DLTFL) in a plan without a DLT endpoint."""
+    if any(e.derivation == "adae_dltfl" for e in ctx.plan.endpoints):
+        return tuple(notes)
+    return tuple(n for n in notes if "DLTFL" not in n)
+
+
 def _ae_result(ctx: AnalysisContext, analysis: Analysis, table: AETable) -> AnalysisResult:
     """The result of an AE table; with ``relatedness: related`` the unrelated records are counted as excluded."""
     data = table.data
@@ -96,7 +103,7 @@ def _ae_result(ctx: AnalysisContext, analysis: Analysis, table: AETable) -> Anal
                                "ADAE records"),)
         used -= unrelated
     return _result(analysis, table.tidy(analysis_id=analysis.id, population=analysis.population),
-                   ctx.column_counts(analysis), notes=data.notes, records_used=used, excluded=excluded,
+                   ctx.column_counts(analysis), notes=plan_notes(ctx, data.notes), records_used=used, excluded=excluded,
                    extra={"grade_scale": data.grade_scale,
                           "indent": {int(o): int(i) for o, i in zip(layout["order"], layout["indent"])}})
 
@@ -189,7 +196,8 @@ def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisRe
                                              subject=ctx.plan.data.subject_variable) for by in ("any", "soc")]
     rows = pd.concat([s.tidy(analysis_id=analysis.id, population=analysis.population) for s in summaries],
                      ignore_index=True)
-    return _result(analysis, rows, ctx.column_counts(analysis), level=summaries[0].level, notes=data.notes,
+    return _result(analysis, rows, ctx.column_counts(analysis), level=summaries[0].level,
+                   notes=plan_notes(ctx, data.notes),
                    records_used=len(data.ae), excluded=_exclusions(data.excluded, "ADAE records"),
                    extra={"observation_end": "EOSDT" if "EOSDT" in adsl.columns else "TRTEDT",
                           "onset_after_end": max(s.onset_after_end for s in summaries)})

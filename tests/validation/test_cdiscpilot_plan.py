@@ -87,3 +87,10 @@ def test_ae_overview_discontinuation_row_from_adsl_dsraefl(bundle):
     assert any("ADSL DSRAEFL = Y" in n and "AEACN is absent or blank" in n for n in result.notes)
     labels = set(result.rows["label"])
     assert "Infusion reaction" not in labels and "Dose-limiting toxicity" not in labels
+
+
+def test_no_dlt_footnote_in_a_study_without_dlts(bundle):
+    """Issue 15: 'ADAE has no DLTFL: DLTs not summarised' was printed under the transdermal pilot's AE tables."""
+    for analysis_id, result in bundle.outcomes.items():
+        if result.method.startswith("ae_"):
+            assert not any("DLT" in n for n in result.notes), analysis_id
