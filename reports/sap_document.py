@@ -12,6 +12,7 @@ from sap.registry import method_entry, method_sentence
 
 from reports.reproduction import how_data_were_made, published_texts
 from reports.results_document import display_number, population_text
+from reports.sap_design import allocation_lines, clinical_phase_line, comparison_label
 from reports.sap_criteria import criteria_table, criterion_rule_text
 from reports.blocks import (TablePart, blockquote, bullets, frame_table, heading, labelled, paragraph,
                             table_block)
@@ -70,7 +71,7 @@ def identification(plan, sha256: str) -> str:
 
 def design_section(plan, power_checks=()) -> str:
     d = plan.design
-    out = [heading(1, "Study design", anchor="sap-design"), paragraph(d.summary)]
+    out = [heading(1, "Study design", anchor="sap-design"), paragraph(d.summary), clinical_phase_line(d)]
     if d.background_therapy:
         out.append(labelled("Background therapy", d.background_therapy))
     phases = pd.DataFrame([{"Phase": p.id, "Label": p.label, "Kind": p.kind.replace("_", " "),
@@ -108,6 +109,7 @@ def design_section(plan, power_checks=()) -> str:
                                 f"({', '.join(p.arms)}); {r.method}"
                                 + (f"; block size {r.block_size}" if r.block_size else "")
                                 + (f"; strata {', '.join(r.strata)}" if r.strata else "") + "."))
+        out += allocation_lines(p)
         out += render_phase_notes(plan, p.id)
     if d.strata:
         strata = pd.DataFrame([{"Variable": s.variable, "Label": s.label, "Levels": "; ".join(s.levels)}
@@ -207,7 +209,7 @@ def analyses_section(plan) -> str:
     rows = []
     for a in plan.analyses:
         rows.append({"Analysis": render_mark(plan, a.id, a.id),
-                     "Title": a.title + (" (sensitivity)" if a.sensitivity else ""),
+                     "Title": a.title + (" (sensitivity)" if a.sensitivity else "") + comparison_label(plan, a),
                      "Method": f"{a.method}: {_method_description(a.method)}".rstrip(": "),
                      "Endpoint": a.endpoint or "", "Population": a.population, "Phase": a.phase or "",
                      "Analysis data": _analysis_data(a),

@@ -1,4 +1,5 @@
-"""Plan schema, study design: arms, phases, the 3+3 escalation rule, randomization, blinding and strata."""
+"""Plan schema, study design: arms, phases, the 3+3 escalation rule, randomization or non-randomized allocation,
+blinding, strata, and the trial's clinical phase as registered (ClinicalTrials.gov: Phase, Allocation, Masking)."""
 from __future__ import annotations
 
 from typing import Literal, Optional
@@ -37,6 +38,15 @@ class Randomization(PlanModel):
     method: str = "permuted blocks"
     block_size: Optional[int] = None
     strata: tuple[str, ...] = ()
+
+
+class Allocation(PlanModel):
+    """How the subjects of a non-randomized phase are assigned to its arms (ClinicalTrials.gov Allocation:
+    NON_RANDOMIZED). ``method``: as the registration states it (or that it does not); ``ratio``: the planned
+    split, one number per arm, when the plan assumes one (the synthetic data use it), None when not stated."""
+
+    method: str
+    ratio: Optional[tuple[int, ...]] = None
 
 
 class Stratum(PlanModel):
@@ -83,6 +93,7 @@ class Phase(PlanModel):
     data_value: Optional[str] = None
     escalation: Optional[EscalationRule] = None
     randomization: Optional[Randomization] = None
+    allocation: Optional[Allocation] = None
     reference_arm: Optional[str] = None
     planned_n: Optional[int] = None
     sample_size_rationale: str = ""
@@ -94,11 +105,30 @@ class Phase(PlanModel):
             raise ValueError(f"phase {self.id}: a dose_escalation phase needs 'escalation'")
         if self.kind == "randomized" and self.randomization is None:
             raise ValueError(f"phase {self.id}: a randomized phase needs 'randomization'")
+        if self.kind != "randomized" and self.randomization is not None:
+            raise ValueError(f"phase {self.id}: 'randomization' is for a randomized phase; a {self.kind} phase "
+                             f"states its 'allocation' (non-randomized) instead")
+        if self.kind == "nonrandomized" and len(self.arms) > 1 and self.allocation is None:
+            raise ValueError(f"phase {self.id}: a nonrandomized phase with several arms needs 'allocation' "
+                             f"(how subjects are assigned)")
+        if self.allocation is not None and self.kind != "nonrandomized":
+            raise ValueError(f"phase {self.id}: 'allocation' is for a nonrandomized phase (kind {self.kind})")
         return self
+
+    def compares_nonrandomized_groups(self) -> bool:
+        """True when the phase compares arms that were not randomized (comparisons are then descriptive)."""
+        return self.kind == "nonrandomized" and len(self.arms) > 1
+
+
+#: clinical phase as registered (ClinicalTrials.gov Phase: EARLY_PHASE1, PHASE1, PHASE1/PHASE2, ..., NA)
+CLINICAL_PHASES = ("Early Phase 1", "Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4",
+                   "Not applicable")
 
 
 class Design(PlanModel):
     summary: str
+    #: the trial's clinical phase as registered; None = the registration does not state one (say so in a note)
+    clinical_phase: Optional[Literal[CLINICAL_PHASES]] = None
     treatment_variable: str = "TRT01P"
     phases: tuple[Phase, ...]
     arms: tuple[Arm, ...]
@@ -126,6 +156,9 @@ class Design(PlanModel):
                         raise ValueError(f"design.phases[{phase.id}].escalation.dose_levels: unknown arm {a!r}")
             if phase.randomization and len(phase.randomization.ratio) != len(phase.arms):
                 raise ValueError(f"design.phases[{phase.id}].randomization.ratio: one number per arm expected")
+            ratio = phase.allocation.ratio if phase.allocation else None
+            if ratio is not None and len(ratio) != len(phase.arms):
+                raise ValueError(f"design.phases[{phase.id}].allocation.ratio: one number per arm expected")
         return self
 
     def arm(self, arm_id: str) -> Arm:

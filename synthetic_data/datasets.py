@@ -92,7 +92,8 @@ def build_adsl(trial, pool, strata_values: dict, rp2d, deviation: np.ndarray, ad
     is_p1 = np.array([plan.design.phase(ph).kind == "dose_escalation" for ph in trial.phase])
     planned = np.array([len(plan.design.arm(a).infusion_days)
                         + (p.other_regimens[a][5] if a in p.other_regimens else 0) for a in trial.arm])
-    given = np.array([len(a) for a in trial.admin])
+    addon = {a: r.name for a, r in p.conditional_regimens.items()}  # conditional add-ons are not planned doses
+    given = np.array([sum(x[1] != addon.get(arm) for x in a) for arm, a in zip(trial.arm, trial.admin)])
     fas = trial.dosed.copy()
     pp = fas & ~deviation & (given >= planned)
     flags = {"RANDFL": yn(trial.randomized), "SAFFL": yn(trial.dosed), "FASFL": yn(fas), "ITTFL": yn(fas),

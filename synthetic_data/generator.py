@@ -24,6 +24,7 @@ import pandas as pd
 from sap.spec import Plan, load_plan
 
 from . import adverse_events
+from .addon import apply_conditional_regimens
 from .blinding import blind
 from .calibration import compute_subject_statistics, select_calibrated
 from .catalog import required_parameters
@@ -154,7 +155,7 @@ def _schedule_admin(plan: Plan, p: SynthParams, arm_id: str, dose: float, rng: n
             amount, unit = p.fixed_cell_dose[arm_id]
         else:
             amount, unit = (0.0 if arm.role == "placebo" else dose), (arm.dose_unit or "10^6 cells/kg")
-        trt = "Placebo" if arm.role == "placebo" else arm.label
+        trt = "Placebo" if arm.role == "placebo" else p.product_names.get(arm_id, arm.label)
         prev = -1
         for j, d in enumerate(sorted(arm.infusion_days)):
             day = d - arm.infusion_days[0]
@@ -248,7 +249,7 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
         if len(ph.arms) == 1:
             arm[idx] = ph.arms[0]
             continue
-        ratio = ph.randomization.ratio if ph.randomization else (1,) * len(ph.arms)
+        ratio = getattr(ph.randomization or ph.allocation, "ratio", None) or (1,) * len(ph.arms)
         block = ph.randomization.block_size if ph.randomization else None
         svars = ph.randomization.strata if ph.randomization else ()
         key = np.array(["|".join(str(strata_values[s][i]) for s in svars) for i in idx], dtype=object)
@@ -312,6 +313,8 @@ def _simulate(plan: Plan, p: SynthParams, seed: int, n: int | None) -> tuple[dic
     f[~dosed] = 0.0
     f[:, 0] = 0.0  # the baseline assessment is taken before the first infusion
     values = pool_values(pool, params, f, p)
+    f = apply_conditional_regimens(p, visits, values, ady, f, arm, dosed, admin)  # e.g. DMARDs if not alleviated
+    values = pool_values(pool, params, f, p) if p.conditional_regimens else values
     act = activity_index(values)
 
     # rescue: first visit on/after rescue_from_day with activity >= 5, with probability p_rescue

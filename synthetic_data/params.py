@@ -90,6 +90,24 @@ DLT_TERMS = tuple(t for t in AE_TERMS if t.dlt_candidate)
 
 
 @dataclass(frozen=True)
+class ConditionalRegimen:
+    """A treatment added during the study in the subjects of one arm whose disease is not alleviated at a scheduled
+    assessment (:mod:`synthetic_data.addon`): started on the day of the first of ``assess_visits`` (AVISITN) where
+    DAS28-CRP > ``das28_above``, then every ``every_days`` before day ``last_day`` (days since the first
+    administration); its effect removes the fraction ``effect`` of the remaining activity (rising with
+    ``tau_on_days``)."""
+
+    name: str
+    dose: float
+    unit: str
+    every_days: int
+    last_day: int
+    assess_visits: tuple[float, ...]
+    das28_above: float
+    effect: float
+
+
+@dataclass(frozen=True)
 class SynthParams:
     """Synthetic-truth parameters of one plan (all documented in CALIBRATION.md)."""
 
@@ -152,6 +170,8 @@ class SynthParams:
     # ---- non-infusion regimens (arm id -> (treatment name, dose, unit, first day, interval days, n doses))
     other_regimens: dict = field(default_factory=dict)
     fixed_cell_dose: dict = field(default_factory=dict)  # arm id -> (dose, unit) for flat (not per-kg) doses
+    product_names: dict = field(default_factory=dict)  # arm id -> ADEX EXTRT of its infusions (default: arm label)
+    conditional_regimens: dict = field(default_factory=dict)  # arm id -> ConditionalRegimen
     default_n: int | None = None               # subjects when neither n nor the plan's synthetic n is given
     # ---- calibration to a published summary (synthetic_data.calibration; single-arm plans)
     calibration_target: dict | None = None     # summary to match; None = plain simulation
@@ -204,6 +224,7 @@ PARAMS: dict[str, SynthParams] = {
         studyid="MSC-ETN-01", start_date="2012-01-10",
         placebo_effect=0.0, emax=0.42, ed50=0.5, plateau_days=21.0, tau_off_days=56.0,
         arm_effects={"ETN": 0.55},
+        product_names={"MSC": "MSC"},  # ADEX EXTRT names the product; the dose is EXDOSE (1.0 10^6 cells/kg)
         other_regimens={"ETN": ("Etanercept", 50.0, "mg", 0, 7, 48)},
         dropout_fraction=0.15,
     ),
@@ -211,11 +232,15 @@ PARAMS: dict[str, SynthParams] = {
         studyid="UCMSC-RA-01", start_date="2013-05-01", sites=("01", "02", "03", "04"),
         min_basdai=None, min_das_joints=3, p_male=0.2, age_mean=48.0, age_sd=11.0, age_range=(18, 70),
         p_hlab27=0.08,
-        placebo_effect=0.0, arm_effects={"UCMSC": 0.30, "DMARD": 0.32, "COMBO": 0.50},
+        # the combination arm gets the UC-MSC effect; DMARDs are added only where the disease is not alleviated
+        # (NCT01547091: "if the disease is still not alleviated"), with the DMARD arm's effect from then on
+        placebo_effect=0.0, arm_effects={"UCMSC": 0.30, "DMARD": 0.32, "COMBO": 0.30},
         plateau_days=60.0, tau_off_days=90.0,
         fixed_cell_dose={"UCMSC": (40.0, "10^6 cells"), "COMBO": (40.0, "10^6 cells")},
-        other_regimens={"DMARD": ("Methotrexate (4-weekly dispensing)", 60.0, "mg", 0, 28, 13),
-                        "COMBO": ("Methotrexate (4-weekly dispensing)", 60.0, "mg", 0, 28, 13)},
+        product_names={"UCMSC": "UC-MSC", "COMBO": "UC-MSC"},
+        other_regimens={"DMARD": ("Methotrexate (4-weekly dispensing)", 60.0, "mg", 0, 28, 13)},
+        conditional_regimens={"COMBO": ConditionalRegimen("Methotrexate (4-weekly dispensing)", 60.0, "mg", 28, 337,
+                                                          (12.0, 24.0, 36.0), 3.2, 0.32)},
         default_n=60,  # frozen data kept small (planned 200)
         dropout_fraction=0.15, rescue_from_day=169,
     ),

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from reports.display import DisplayTable
+from reports.sap_design import nonrandomized_footnote
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,11 @@ def result_footnotes(result, *, convergence_note: bool = True) -> list[str]:
 
 
 def footnotes(result, sc: ShellContext, *method_notes: str, convergence_note: bool = True) -> tuple[str, ...]:
-    """Method notes, then the result's own notes, the population and the data source (empty ones dropped)."""
+    """Method notes, then the result's own notes, a comparison of non-randomized groups saying so, the population
+    and the data source (empty ones dropped)."""
     parts = (list(method_notes) + result_footnotes(result, convergence_note=convergence_note)
-             + [population_footnote(result, sc), data_footnote(sc)])
+             + [nonrandomized_footnote(sc.plan, sc.analysis(result), result.rows), population_footnote(result, sc),
+                data_footnote(sc)])
     return tuple(p for p in parts if p)
 
 
