@@ -8,6 +8,8 @@ smaller font and, beyond the portrait width, a landscape page (see :func:`layout
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -113,6 +115,13 @@ def layout_for(tables: Sequence) -> TableLayout:
 
 
 # ----------------------------------------------------------------------------------------- HTML
+def css_id(text: str) -> str:
+    """``text`` as an HTML id that is also a valid CSS selector: every character but letters, digits, '_' and '-'
+    becomes '-' (great_tables scopes its CSS with ``#id``; a dot, as in 'out-14.1.01-1', made every rule invalid and
+    the table lost its layout)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
 def display_table_html(table, *, table_id: str, title: str | None = None) -> str:
     """HTML of one display table via great_tables; data text is escaped by GT."""
     frame = string_frame(table)
@@ -124,7 +133,7 @@ def display_table_html(table, *, table_id: str, title: str | None = None) -> str
     if group is not None:
         frame[group] = frame[group].where(frame[group] != "", " ")
     rowname = stub[0] if len(stub) == 1 else None
-    gt = GT(frame, rowname_col=rowname, groupname_col=group, id=table_id)
+    gt = GT(frame, rowname_col=rowname, groupname_col=group, id=css_id(table_id))
     printed = [k for k in labels if k != group and k != rowname]
     gt = gt.cols_label(**{k: labels[k] for k in printed})
     if title:
