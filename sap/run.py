@@ -3,7 +3,7 @@
 Usage::
 
     python -m sap.run [--plan ID|FILE] [--data DIR|FILE,FILE|NAME=PATH,...] [--out DIR]
-                      [--format html,pdf] [--randomization FILE] [--list-plans]
+                      [--format html,pdf] [--randomization FILE] [--list-plans] [--version]
 
 Defaults: plan ``cg-bm1``, its frozen synthetic data, out ``reports/out/<plan>``. Exit 0 on success; exit 2 on
 bad input with a one-line ``error:`` message on stderr and no traceback; exit 130 (SIGINT) or 143 (SIGTERM)
@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 import traceback
+from importlib import metadata
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -34,6 +35,14 @@ from sap.errors import UserInputError, is_user_error
 from sap.spec import PLANS_DIR, available_plans, load_plan, plan_path
 from sap.output_folder import OutputFolder
 from sap.output_location import check_out_location, protected_folders
+
+
+def package_version() -> str:
+    """The installed version of the ``sap`` distribution (pyproject.toml), or 'unknown' when not installed."""
+    try:
+        return metadata.version("sap")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
@@ -50,6 +59,8 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--format", default="html,pdf", help="report formats: html, pdf or html,pdf (default)")
     parser.add_argument("--randomization", default=None, help="randomization file to unblind blinded data")
     parser.add_argument("--list-plans", action="store_true", help="list the shipped plans and exit")
+    parser.add_argument("--version", action="version", version=f"sap {package_version()}",
+                        help="print the package version and exit")
     return parser.parse_args(argv)
 
 

@@ -1,0 +1,13 @@
+"""``python -m sap.run --version`` prints the version of pyproject.toml (issue 16: no --version)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+
+def test_version_is_the_projects():
+    expected = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]["version"]
+    out = subprocess.run([sys.executable, "-m", "sap.run", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == f"sap {expected}"
