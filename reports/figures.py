@@ -1,4 +1,4 @@
-"""Figure builders (matplotlib, Agg backend) for the documented ``frames`` of a result (:mod:`sap.results`).
+"""Figure builders (matplotlib Figure objects, no pyplot state) for the documented ``frames`` of a result (:mod:`sap.results`).
 
 Each builder takes the frame(s) named in :mod:`sap.results` and returns a matplotlib Figure; nothing is
 estimated here (curves, CIs and numbers at risk come from the analyses). Colours are the Okabe-Ito
@@ -11,15 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import functools
+
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from reports.format import ci_header, fmt_estimate_ci  # noqa: E402
+from reports.format import ci_header, fmt_estimate_ci
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -45,14 +45,39 @@ _REQUIRED = {
     "trajectories": ("subject", "visit", "value"),
 }
 
-plt.rcParams.update({
+#: the figures' style, applied with matplotlib.rc_context while a figure is drawn and saved: importing this module
+#: changes neither the backend nor the global rcParams (a notebook's own plots keep theirs)
+STYLE = {
     "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
     "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.spines.top": False, "axes.spines.right": False,
     "svg.hashsalt": "sap-report", "font.family": "DejaVu Sans",
     # Labels come from the data (subject ids, subgroup levels, AE terms): plain text, never mathtext, so that
     # "$x$" prints as typed and "$\\frac$" cannot crash a run.
     "text.parse_math": False,
-})
+}
+
+
+def styled(draw):
+    """Run ``draw`` inside ``matplotlib.rc_context(STYLE)`` (figures are matplotlib.figure.Figure objects,
+    not pyplot figures: no global state, no backend switch; savefig picks the canvas for the file type)."""
+    @functools.wraps(draw)
+    def inner(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+    return inner
+
+
+def _figure(**kw) -> Figure:
+    """A Figure on its own Agg canvas (drawable and savable; the global backend is not touched)."""
+    fig = Figure(**kw)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _subplots(nrows: int = 1, ncols: int = 1, **kw):
+    """(figure, axes) like pyplot.subplots, without pyplot."""
+    fig = _figure(**{k: kw.pop(k) for k in ("figsize", "layout") if k in kw})
+    return fig, fig.subplots(nrows, ncols, **kw)
 
 
 def check_figure_frame(frame: pd.DataFrame, key: str) -> None:
@@ -94,7 +119,7 @@ def _dodge(frame: pd.DataFrame, n_groups: int) -> float:
 def _estimate_plot(frame: pd.DataFrame, *, ylabel: str, xlabel: str, pooled: bool,
                    scale: float = 1.0, reference: float | None = 0.0) -> Figure:
     frame, groups = _with_groups(frame, pooled)
-    fig, ax = plt.subplots(figsize=(7.5, 4.3), layout="constrained")
+    fig, ax = _subplots(figsize=(7.5, 4.3), layout="constrained")
     step = _dodge(frame, len(groups))
     for i, g in enumerate(groups):
         d = frame[frame["group"] == g].sort_values("visit")
@@ -113,6 +138,7 @@ def _estimate_plot(frame: pd.DataFrame, *, ylabel: str, xlabel: str, pooled: boo
     return fig
 
 
+@styled
 def plot_mean_change(lsmeans: pd.DataFrame, *, ylabel: str, xlabel: str = "Visit (study week)",
                      pooled: bool = False) -> Figure:
     """Mean (LS mean) change from baseline with its CI by visit and arm (``lsmeans`` frame)."""
@@ -120,6 +146,7 @@ def plot_mean_change(lsmeans: pd.DataFrame, *, ylabel: str, xlabel: str = "Visit
     return _estimate_plot(lsmeans, ylabel=ylabel, xlabel=xlabel, pooled=pooled)
 
 
+@styled
 def plot_response_rates(rates: pd.DataFrame, *, ylabel: str, xlabel: str = "Visit (study week)",
                         pooled: bool = False) -> Figure:
     """Response rate (%) with CI by visit and arm (``rates`` frame; proportions 0-1 are shown as %)."""
@@ -131,6 +158,7 @@ def plot_response_rates(rates: pd.DataFrame, *, ylabel: str, xlabel: str = "Visi
     return fig
 
 
+@styled
 def plot_km(km_curve: pd.DataFrame, at_risk: pd.DataFrame | None, *, xlabel: str, ylabel: str,
             pooled: bool = False) -> Figure:
     """Kaplan-Meier step curves (+ CI band, censoring ticks) with a numbers-at-risk table underneath."""
@@ -142,7 +170,7 @@ def plot_km(km_curve: pd.DataFrame, at_risk: pd.DataFrame | None, *, xlabel: str
         risk, risk_groups = _with_groups(at_risk, pooled)
         groups += [g for g in risk_groups if g not in groups]
     n_rows = len(groups) if risk is not None else 0
-    fig = plt.figure(figsize=(7.5, 4.6 + 0.25 * n_rows), layout="constrained")
+    fig = _figure(figsize=(7.5, 4.6 + 0.25 * n_rows), layout="constrained")
     grid = fig.add_gridspec(2 if risk is not None else 1, 1,
                             height_ratios=[4.2, 0.45 + 0.25 * n_rows] if risk is not None else [1])
     ax = fig.add_subplot(grid[0])
@@ -201,6 +229,7 @@ def _at_risk_table(table_ax, risk: pd.DataFrame, groups: list[str]) -> None:
     table_ax.set_title("Number at risk", fontsize=9, loc="left")
 
 
+@styled
 def plot_forest(subgroups: pd.DataFrame, *, xlabel: str, level: float = 0.95) -> Figure:
     """Forest plot: difference with CI (at ``level``) per subgroup level, 'Overall' first, n and values at the
     right."""
@@ -209,7 +238,7 @@ def plot_forest(subgroups: pd.DataFrame, *, xlabel: str, level: float = 0.95) ->
     overall = d["subgroup"].astype(str).str.lower() == "overall"
     d = pd.concat([d[overall], d[~overall]], ignore_index=True)
     n = len(d)
-    fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.32 * n), layout="constrained")
+    fig, ax = _subplots(figsize=(7.5, 1.4 + 0.32 * n), layout="constrained")
     y = np.arange(n)[::-1]
     est = d["estimate"].astype(float).to_numpy()
     lo, hi = d["ci_lower"].astype(float).to_numpy(), d["ci_upper"].astype(float).to_numpy()
@@ -230,6 +259,7 @@ def plot_forest(subgroups: pd.DataFrame, *, xlabel: str, level: float = 0.95) ->
     return fig
 
 
+@styled
 def plot_swimmer(episodes: pd.DataFrame, *, xlabel: str, pooled: bool = False) -> Figure:
     """Swimmer plot: one bar per response episode, subjects sorted by arm; x = lost, > = ongoing."""
     check_figure_frame(episodes, "episodes")
@@ -242,7 +272,7 @@ def plot_swimmer(episodes: pd.DataFrame, *, xlabel: str, pooled: bool = False) -
              .sort_values(["_g", "_t"], ascending=[True, False])["subject"].tolist())
     pos = {s: i for i, s in enumerate(order)}
     n = len(order)
-    fig, ax = plt.subplots(figsize=(7.5, min(9.0, 1.5 + 0.17 * n)), layout="constrained")
+    fig, ax = _subplots(figsize=(7.5, min(9.0, 1.5 + 0.17 * n)), layout="constrained")
     for i, g in enumerate(groups):
         sub = d[d["group"] == g]
         st = _style(i)
@@ -268,6 +298,7 @@ def plot_swimmer(episodes: pd.DataFrame, *, xlabel: str, pooled: bool = False) -
     return fig
 
 
+@styled
 def plot_spaghetti(trajectories: pd.DataFrame, *, ylabel: str, xlabel: str = "Visit (study week)",
                    pooled: bool = False) -> Figure:
     """Individual trajectories, one panel per arm (shared y axis)."""
@@ -276,7 +307,7 @@ def plot_spaghetti(trajectories: pd.DataFrame, *, ylabel: str, xlabel: str = "Vi
     k = len(groups)
     ncols = min(k, 3)
     nrows = int(np.ceil(k / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5, 3.2 * nrows + 0.5), sharey=True,
+    fig, axes = _subplots(nrows, ncols, figsize=(7.5, 3.2 * nrows + 0.5), sharey=True,
                              squeeze=False, layout="constrained")
     for i, g in enumerate(groups):
         ax = axes[i // ncols][i % ncols]
@@ -296,15 +327,15 @@ def plot_spaghetti(trajectories: pd.DataFrame, *, ylabel: str, xlabel: str = "Vi
     return fig
 
 
+@styled
 def save_figure(fig: Figure, stem: Path, *, svg: bool = True) -> list[Path]:
-    """Write ``stem``.png (200 dpi) and optionally ``stem``.svg; close the figure; return the paths."""
+    """Write ``stem``.png (200 dpi) and optionally ``stem``.svg; return the paths."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.parent / f"{stem.name}.png"]  # not with_suffix: ids contain dots
     fig.savefig(paths[0], dpi=200, metadata={"Software": None})
     if svg:
         paths.append(stem.parent / f"{stem.name}.svg")
         fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
-    plt.close(fig)
     return paths
 
 

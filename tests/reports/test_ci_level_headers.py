@@ -6,10 +6,6 @@ ratio), durations, safety rates and in figure labels, so a plan with ``level: 0.
 """
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pandas as pd
 import pytest
 
@@ -73,4 +69,3 @@ def test_forest_annotation_prints_the_level():
                             level=0.90)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Estimate (90% CI)" in texts
-    matplotlib.pyplot.close(fig)
