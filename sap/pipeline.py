@@ -87,6 +87,13 @@ def load_data(plan: Plan, data: Any):
     return read_data_folder(source, datasets=plan_datasets(plan))
 
 
+def describe_data_files(loaded) -> str:
+    """The data source as table footnotes print it: the files read, by name (their full paths and SHA-256 are in
+    manifest.json; footnotes never repeat local paths)."""
+    names = sorted(Path(info.path).name for info in loaded.files.values())
+    return f"{', '.join(names)} (paths and SHA-256 in manifest.json)" if names else loaded.source_description
+
+
 def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -> AnalysisContext:
     """Check the data contract, assign arms and phases, and derive the analysis datasets."""
     datasets = dict(loaded.datasets)
@@ -108,7 +115,7 @@ def build_context(plan: Plan, loaded, *, randomization: Optional[Path] = None) -
         derived["derivation_log"] = pd.concat([pd.DataFrame(code_log), derived.get("derivation_log")],
                                               ignore_index=True)
     return AnalysisContext(plan=plan, datasets=datasets, adsl=adsl, derived=derived, blinded=blinded,
-                           data_source=loaded.source_description)
+                           data_source=describe_data_files(loaded))
 
 
 def run_analyses(ctx: AnalysisContext) -> dict[str, AnalysisResult]:
