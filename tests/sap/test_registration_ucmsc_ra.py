@@ -99,8 +99,8 @@ def _tables_of(run: Path, analysis_id: str) -> list[pd.DataFrame]:
     """The CSV tables of an analysis: those titled by it in report.html, or the only table of its output."""
     out = _output(analysis_id)
     page = (run / "report.html").read_text(encoding="utf-8")
-    titled = {int(n): html.unescape(t) for n, t in re.findall(rf'id="out-{re.escape(out.id)}-(\d+)-title">(.*?)</td>',
-                                                              page)}
+    anchor = "[.-]".join(re.escape(part) for part in out.id.split("."))   # HTML ids write '14.2.2' as 14-2-2
+    titled = {int(n): html.unescape(t) for n, t in re.findall(rf'id="out-{anchor}-(\d+)-title">(.*?)</td>', page)}
     title = PLAN.analysis(analysis_id).title
     numbers = [n for n, t in titled.items() if t == title or t.startswith((f"{title} (", f"{title}: "))]
     if not titled and len(out.analyses) == 1:
