@@ -21,6 +21,8 @@ from typing import NamedTuple
 import pandas as pd
 import pytest
 
+from reports.tables import css_id
+
 from sap.spec import load_plan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,9 +144,11 @@ def run(tmp_path_factory) -> Path:
 def tables(run) -> dict[str, pd.DataFrame]:
     """Table title (as printed in report.html) -> the table's CSV (tables/<output>_<n>.csv)."""
     page = (run / "report.html").read_text(encoding="utf-8")
+    output_ids = {css_id(o.id): o.id for o in load_plan("ucmsc-as").outputs}   # HTML ids write 14.2.1 as 14-2-1
     found = {}
     for output, n, title in re.findall(r'id="out-([^"]+?)-(\d+)-title">(.*?)</td>', page):
-        found[html.unescape(title)] = pd.read_csv(run / "tables" / f"{output}_{n}.csv", dtype=str).fillna("")
+        found[html.unescape(title)] = pd.read_csv(run / "tables" / f"{output_ids.get(output, output)}_{n}.csv",
+                                                  dtype=str).fillna("")
     return found
 
 
