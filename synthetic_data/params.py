@@ -195,6 +195,8 @@ PARAMS: dict[str, SynthParams] = {
         # background celecoxib and regression to the mean: a non-waning effect in every dosed subject, so that
         # placebo ASAS20 is about 20% at week 12 (typical of NSAID-background placebo arms in axSpA trials)
         placebo_effect=0.12, emax=0.45, ed50=1.0, persistent_effect=0.12, persistent_sd=0.12,
+        # ADEX EXTRT names the product (one exposure block for every CG-BM1 dose level; EXDOSE holds the dose)
+        product_names={"DL1": "CG-BM1", "DL2": "CG-BM1", "DL3": "CG-BM1", "CGBM1": "CG-BM1", "PBO": "Placebo"},
     ),
     "wang2013": SynthParams(
         # near the published summary on average (CALIBRATION.md): homogeneous, noisy within subject,
@@ -219,6 +221,7 @@ PARAMS: dict[str, SynthParams] = {
         dlt_probs={"D1": 0.0, "D3": 0.0, "D5": 0.0}, p_not_evaluable=0.0,
         placebo_effect=0.05, emax=0.40, ed50=2.0, plateau_days=21.0, tau_off_days=70.0,
         dropout_fraction=0.15, cohort_gap_days=14,
+        product_names={"D1": "UC-MSC", "D3": "UC-MSC", "D5": "UC-MSC"},
     ),
     "msc-etanercept": SynthParams(
         studyid="MSC-ETN-01", start_date="2012-01-10",
