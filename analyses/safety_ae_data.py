@@ -90,8 +90,9 @@ def _strip(s: pd.Series) -> pd.Series:
 
 
 def _upper(s: pd.Series) -> pd.Series:
-    """Stripped, upper-cased strings; missing stays None."""
-    return _strip(s).map(lambda v: str(v).upper() if v is not None else None).astype(object)
+    """Stripped, upper-cased strings with runs of blanks as one ("not  related" -> "NOT RELATED"); missing stays
+    None."""
+    return _strip(s).map(lambda v: " ".join(str(v).split()).upper() if v is not None else None).astype(object)
 
 
 def _require(frame: pd.DataFrame, cols: Sequence[str], name: str) -> None:

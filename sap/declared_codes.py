@@ -2,12 +2,12 @@
 
 The plan declares the values of some ADSL columns: the treatment variable (each arm's ``data_value``; "BLINDED"
 for masked data), ``PHASE`` (each phase's ``data_value``, when the design has several), every stratum variable
-(its ``levels``) and every population flag ("Y"/"N"). :func:`canonicalize_declared_codes` rewrites a data value
-whose normal form (white space removed, case folded) equals a declared value's normal form
-to the declared spelling, and counts what it rewrote; ADaM ``PARAMCD`` values (upper case by the ADaM IG) are
-stripped and upper-cased. :func:`declared_value_rules` gives the contract rules that report every value still
-not declared, naming dataset, column, value and rows (:mod:`sap.data.contract`): nothing is mapped to empty and
-nothing is dropped. Hand-written: no library knows the plan's declarations.
+(its ``levels``) and every population flag ("Y"/"N"; ITTFL for FASFL and back).
+:func:`canonicalize_declared_codes` rewrites a data value whose normal form (white space removed, case folded)
+equals a declared value's normal form to the declared spelling, and counts what it rewrote; ADaM ``PARAMCD``
+values (upper case by the ADaM IG) are stripped and upper-cased. :func:`declared_value_rules` gives the contract
+rules that report every value still not declared, naming dataset, column, value and rows (:mod:`sap.data.contract`):
+nothing is mapped to empty and nothing is dropped. Hand-written: no library knows the plan's declarations.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from sap.data import AllowedValues
 from sap.spec import Plan
 
 BLINDED_VALUE = "BLINDED"
+#: population flags the data may carry under another name (sap.requirements accepts ITTFL for FASFL and back)
+FLAG_ALTERNATIVES = {"FASFL": ("ITTFL",), "ITTFL": ("FASFL",)}
 #: BDS datasets whose PARAMCD is stripped and upper-cased
 PARAMCD_DATASETS = ("adqs", "adlb", "adtte", "adqsadas", "adqscibc", "adlbc")
 
@@ -43,6 +45,8 @@ def declared_codes(plan: Plan) -> dict[tuple[str, str], tuple[str, ...]]:
     for pop in plan.populations:
         if pop.flag:
             out[(pop.dataset, pop.flag)] = ("Y", "N")
+            for alternative in FLAG_ALTERNATIVES.get(pop.flag, ()):   # the column the data may carry instead
+                out.setdefault((pop.dataset, alternative), ("Y", "N"))
     return out
 
 

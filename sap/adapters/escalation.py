@@ -78,7 +78,11 @@ def dose_escalation(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
                                      subject=ctx.plan.data.subject_variable, dlt="DLT")
         res = run_three_plus_three(levels, cohorts, rule)
     except ValueError as exc:  # the engine's documented rule-violation errors
-        raise UserInputError(f"analysis {analysis.id}: cohort data violate the {rule.name} rule: {exc}") from None
+        pop = ctx.plan.population(analysis.population)
+        who = f"subjects with adsl.{pop.flag} = Y" if pop.flag else f"the subjects of population {pop.id}"
+        raise UserInputError(f"analysis {analysis.id}: cohort data violate the {rule.name} rule: {exc} (cohorts "
+                             f"from adsl.COHORT, dose levels from adsl.{ctx.plan.design.treatment_variable}, "
+                             f"{who})") from None
     hist = res.history
     figure = pd.DataFrame({"cohort": hist["cohort"], "dose": hist["dose"], "n_dlt": hist["n_dlt_cohort"],
                            "decision": hist["decision"]})

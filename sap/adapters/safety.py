@@ -15,7 +15,7 @@ from typing import Optional
 
 import pandas as pd
 
-from analyses.safety_ae_data import AEColumns, AEData, prepare_ae_data
+from analyses.safety_ae_data import NOT_RELATED_VALUES, RELATED_VALUES, AEColumns, AEData, prepare_ae_data
 from analyses.safety_ae_grade import summarize_ae_by_max_grade
 from analyses.safety_ae_rate import summarize_ae_incidence_rate
 from analyses.safety_ae_tables import (AETable, summarize_ae_by_soc_pt, summarize_ae_overview,
@@ -23,12 +23,15 @@ from analyses.safety_ae_tables import (AETable, summarize_ae_by_soc_pt, summariz
 from analyses.safety_dlt import summarize_dlt_rate
 from analyses.safety_labs import LabSummary, summarize_lab_change, summarize_lab_shift
 from sap.context import AnalysisContext
-from sap.errors import UserInputError
+from sap.data.contract import record_numbers
+from sap.errors import DataError, UserInputError
 from sap.results import AnalysisResult, Exclusion, not_estimable_result
 from sap.spec import Analysis
 
 #: the AE methods whose table can be restricted to related events (``options.relatedness``)
 RELATEDNESS_METHODS = ("ae_by_max_grade", "ae_by_soc_pt")
+#: ADLB columns a shift table can take the normal-range category from (:mod:`analyses.safety_labs`)
+NORMAL_RANGE_COLUMNS = (("ANRIND",), ("ANRLO", "ANRHI"), ("A1LO", "A1HI"))
 
 
 def _result(analysis: Analysis, rows: pd.DataFrame, group_n, **kw) -> AnalysisResult:
@@ -42,6 +45,30 @@ def _exclusions(excluded: pd.DataFrame, unit: str) -> tuple[Exclusion, ...]:
         return f"{k} subject" if k == 1 else f"{k} subjects"
     return tuple(Exclusion(f"{r.reason} ({subjects(len(r.subjects))})", int(r.records), unit)
                  for r in excluded.itertuples() if r.records)
+
+
+def check_ae_codes(adae: pd.DataFrame) -> None:
+    """Raise DataError naming adae.AESER / adae.AEREL and rows for values the AE tables cannot read: a missing
+    seriousness, and a relationship that is neither related nor unrelated (``RELATED_VALUES`` and
+    ``NOT_RELATED_VALUES`` of :mod:`analyses.safety_ae_data`, case and blanks ignored; a missing AEREL counts as
+    related)."""
+    rows = record_numbers(adae)
+    problems = []
+    if "AESER" in adae.columns:
+        missing = adae["AESER"].astype("string").str.strip().fillna("").eq("").to_numpy(dtype=bool)
+        if missing.any():
+            problems.append(f"adae.AESER: seriousness is missing (rows {', '.join(map(str, rows[missing][:5]))}"
+                            f"{', ...' if missing.sum() > 5 else ''}; {int(missing.sum())} records)")
+    if "AEREL" in adae.columns:
+        codes = adae["AEREL"].map(lambda v: " ".join(str(v).split()).upper(), na_action="ignore")
+        unknown = (codes.notna() & codes.ne("") & ~codes.isin(RELATED_VALUES | NOT_RELATED_VALUES)).to_numpy()
+        if unknown.any():
+            problems.append(f"adae.AEREL: relationship {sorted(set(codes[unknown]))[:5]} is neither related "
+                            f"({', '.join(sorted(RELATED_VALUES))}) nor not related "
+                            f"({', '.join(sorted(NOT_RELATED_VALUES))}) (rows "
+                            f"{', '.join(map(str, rows[unknown][:5]))}{', ...' if unknown.sum() > 5 else ''})")
+    if problems:
+        raise DataError("; ".join(problems))
 
 
 def _flagged_adsl(ctx: AnalysisContext, analysis: Analysis, flag: str) -> pd.DataFrame:
@@ -72,6 +99,7 @@ def select_ae_data(ctx: AnalysisContext, analysis: Analysis) -> AEData:
     _check_ae_options(analysis)
     if "adae" not in ctx.datasets:
         raise UserInputError(f"analysis {analysis.id}: dataset adae is required")
+    check_ae_codes(ctx.datasets["adae"])
     opts = analysis.options
     columns = AEColumns(subject=ctx.plan.data.subject_variable,
                         grade="AETOXGR" if opts.grade_variable == "AETOXGR" else "_NO_TOXGR_")
@@ -182,16 +210,48 @@ def ae_special_interest(ctx: AnalysisContext, analysis: Analysis) -> AnalysisRes
                                                                    title=analysis.title))
 
 
+def _who(frame: pd.DataFrame, mask, subject: str) -> str:
+    ids = frame.loc[mask, subject].astype(str).tolist()
+    return f"{len(ids)} subject{'s' if len(ids) > 1 else ''} ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''})"
+
+
+def _time_at_risk_problem(ctx: AnalysisContext, analysis: Analysis, adsl: pd.DataFrame, data: AEData,
+                          ends: list[str]) -> str | None:
+    """Why the time at risk cannot be computed (None when it can): ADSL has no TRTSDT or end of observation, one
+    of them is missing or in the wrong order for a subject of the population, or an analysed event has no onset."""
+    subj = ctx.plan.data.subject_variable
+    if "TRTSDT" not in adsl.columns or not ends:
+        absent = "adsl.TRTSDT" if "TRTSDT" not in adsl.columns else "adsl.TRTEDT (and EOSDT)"
+        return f"{absent} is absent: the time at risk cannot be computed"
+    pop = adsl[adsl[subj].isin(set(data.population["subject"]))]
+    start, end = pd.to_datetime(pop["TRTSDT"]), pop["_OBSEND"]
+    end_name = " or ".join(f"adsl.{c}" for c in ends)
+    for mask, what in ((start.isna(), "adsl.TRTSDT is missing"), (end.isna(), f"{end_name} is missing"),
+                       (end < start, f"the end of observation ({end_name}) is before adsl.TRTSDT")):
+        if mask.any():
+            return f"{what} for {_who(pop, mask, subj)} of population {analysis.population}"
+    no_onset = int(data.ae["src_ASTDT"].isna().sum()) if "src_ASTDT" in data.ae.columns else len(data.ae)
+    if no_onset:
+        return f"adae.ASTDT is missing for {no_onset} analysed records: the time to the first event is unknown"
+    return None
+
+
 def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     """Exposure-adjusted incidence rates (AET05; :func:`analyses.safety_ae_rate.summarize_ae_incidence_rate`):
     subjects with a first event per 100 subject-years at risk from first dose to the first event or the end of
-    observation (EOSDT, else TRTEDT), exact Poisson (Garwood) CI (R ``poisson.test``)."""
+    observation (EOSDT, else TRTEDT), exact Poisson (Garwood) CI (R ``poisson.test``). Not estimable, with the
+    reason, when a subject's time at risk or an event's onset is not known."""
     data = select_ae_data(ctx, analysis)
     adsl = ctx.adsl.copy()
-    if "EOSDT" in adsl.columns:
-        adsl["_OBSEND"] = pd.to_datetime(adsl["EOSDT"]).fillna(pd.to_datetime(adsl["TRTEDT"]))
-    else:
-        adsl["_OBSEND"] = pd.to_datetime(adsl["TRTEDT"])
+    ends = [c for c in ("EOSDT", "TRTEDT") if c in adsl.columns]
+    if ends:
+        adsl["_OBSEND"] = pd.to_datetime(adsl[ends[0]])
+        if len(ends) == 2:
+            adsl["_OBSEND"] = adsl["_OBSEND"].fillna(pd.to_datetime(adsl[ends[1]]))
+    problem = _time_at_risk_problem(ctx, analysis, adsl, data, ends)
+    if problem is not None:
+        return not_estimable_result(analysis, problem, group_n=ctx.column_counts(analysis),
+                                    excluded=_exclusions(data.excluded, "ADAE records"))
     summaries = [summarize_ae_incidence_rate(data, adsl, by=by, start="TRTSDT", end="_OBSEND",
                                              subject=ctx.plan.data.subject_variable) for by in ("any", "soc")]
     rows = pd.concat([s.tidy(analysis_id=analysis.id, population=analysis.population) for s in summaries],
@@ -199,7 +259,7 @@ def ae_exposure_adjusted(ctx: AnalysisContext, analysis: Analysis) -> AnalysisRe
     return _result(analysis, rows, ctx.column_counts(analysis), level=summaries[0].level,
                    notes=plan_notes(ctx, data.notes),
                    records_used=len(data.ae), excluded=_exclusions(data.excluded, "ADAE records"),
-                   extra={"observation_end": "EOSDT" if "EOSDT" in adsl.columns else "TRTEDT",
+                   extra={"observation_end": ends[0],
                           "onset_after_end": max(s.onset_after_end for s in summaries)})
 
 
@@ -257,6 +317,11 @@ def _lab_result(ctx: AnalysisContext, analysis: Analysis, summarize) -> Analysis
 def lab_shift(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     """Baseline versus worst post-baseline normal-range category (LBT14;
     :func:`analyses.safety_labs.summarize_lab_shift`)."""
+    lb = _lab_records(ctx, analysis)
+    if not any(all(c in lb.columns for c in names) for names in NORMAL_RANGE_COLUMNS):
+        return not_estimable_result(analysis, "adlb has no normal ranges (adlb.ANRIND, adlb.ANRLO/ANRHI or "
+                                    "adlb.A1LO/A1HI): no shift table", group_n=ctx.column_counts(analysis))
+
     def summarize(adsl, lb, **kw):
         return summarize_lab_shift(adsl, lb, low="ANRLO" if "ANRLO" in lb.columns else None,
                                    high="ANRHI" if "ANRHI" in lb.columns else None, **kw)

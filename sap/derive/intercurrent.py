@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sap.errors import DataError
+
 from .visits import compute_study_day, to_date
 
 DISC_DATE_COLUMNS = ("EOSDT", "DCSDT")
@@ -28,13 +30,13 @@ def derive_intercurrent_events(adsl: pd.DataFrame) -> pd.DataFrame:
     out["RESCDY"] = np.nan
     if "RESCDT" in adsl.columns:
         resc = to_date(adsl["RESCDT"], "ADSL.RESCDT")
-        if trt is None:
-            if resc.notna().any():
-                raise ValueError("ADSL: RESCDT present but TRTSDT missing; rescue cannot be placed in study time")
-        else:
-            bad = resc.notna() & trt.isna()
-            if bad.any():
-                raise ValueError(f"ADSL: RESCDT without TRTSDT at rows {adsl.index[bad].tolist()[:10]}")
+        bad = resc.notna() & (trt.isna() if trt is not None else True)
+        if bad.any():
+            rows = np.flatnonzero(bad.to_numpy()) + 1
+            where = "column adsl.TRTSDT is absent" if trt is None else "adsl.TRTSDT is missing"
+            raise DataError(f"adsl.RESCDT: a rescue date but {where}, so rescue cannot be placed in study time "
+                            f"(rows {', '.join(map(str, rows[:10]))}{', ...' if len(rows) > 10 else ''})")
+        if trt is not None:
             out["RESCDY"] = compute_study_day(resc, trt).to_numpy()
     status = adsl["EOSSTT"].astype(str).str.upper() if "EOSSTT" in adsl.columns else pd.Series("", index=adsl.index)
     out["DISCFL"] = np.where(status.eq("DISCONTINUED").to_numpy(), "Y", "N")

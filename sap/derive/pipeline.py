@@ -17,6 +17,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from sap.errors import DataError
+
 from .baseline import derive_change_from_baseline
 from .episodes import derive_response_episodes
 from .intercurrent import derive_intercurrent_events
@@ -90,7 +92,8 @@ def _input_bds(ds: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, opt: DeriveOp
         if name in ds and ds[name] is not None:
             f = ds[name].reset_index(drop=True)
             check_bds(f, name.upper(), adsl, opt)
-            f = f.copy()
+            f = derive_study_day(f, adsl)
+            check_one_record_per_occasion(f, name)
             f["SRCDOM"] = name.upper()
             parts.append(f)
             _log(log, "input", name.upper(), len(f), len(f))
@@ -98,10 +101,24 @@ def _input_bds(ds: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, opt: DeriveOp
         raise ValueError("datasets: need at least one of 'adqs', 'adlb'")
     bds = pd.concat(parts, ignore_index=True)
     bds["AVAL"] = pd.to_numeric(bds["AVAL"], errors="coerce").astype(float)
-    n_input = len(bds)
-    bds = derive_study_day(bds, adsl)
-    _log(log, "study day", "ADQS+ADLB", n_input, len(bds), int(bds["ADY"].isna().sum()), "records without ADY")
+    _log(log, "study day", "ADQS+ADLB", len(bds), len(bds), int(bds["ADY"].isna().sum()), "records without ADY")
     return bds
+
+
+def check_one_record_per_occasion(frame: pd.DataFrame, name: str) -> None:
+    """Raise DataError naming the dataset and rows when an item of an occasion score (BASDAI, BASFI, spinal pain,
+    BASMI) is recorded twice on one occasion (subject, collected visit, study day; the day from ADT where ADY is
+    missing): the score could not tell which value to use. ``frame`` keeps the file's record order."""
+    items = {p for comps, _ in OCCASION_SCORES.values() for p in comps}
+    keys = ["USUBJID", "PARAMCD", "AVISITN", "ADY"]
+    rows = frame["PARAMCD"].isin(items).to_numpy() & frame[keys].duplicated(keep=False).to_numpy()
+    if not rows.any():
+        return
+    at = np.flatnonzero(rows)
+    shown = "; ".join(f"row {i + 1} (" + ", ".join(f"{k} {frame[k].iloc[i]}" for k in keys) + ")" for i in at[:5])
+    raise DataError(f"{name}.PARAMCD: an item recorded more than once on one occasion (USUBJID, AVISITN, study "
+                    f"day ADY): {len(at)} rows: {shown}{' ...' if len(at) > 5 else ''}; keep one record per item "
+                    f"and occasion (a repeated assessment on another day is fine)")
 
 
 def _new_rows_detail(new: pd.DataFrame, params) -> str:

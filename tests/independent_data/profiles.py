@@ -1,0 +1,39 @@
+"""Hypothesis settings of the independent-data properties: ``dev`` (default), ``ci`` and ``nightly``.
+
+The profile is chosen by ``HYPOTHESIS_PROFILE`` (``dev``, ``ci`` or ``nightly``); without it, ``ci`` when the
+environment variable ``CI`` is ``true`` (``.ci/run`` sets it), else ``dev``. The settings objects are applied to
+these tests only (``@settings(...)`` on each test), so the other hypothesis tests of the suite keep their own.
+
+- ``dev``: a few random examples, to keep ``python -m pytest`` quick on a workstation;
+- ``ci``: derandomised (the same examples on every run, no example database), at least 300 in-process examples;
+- ``nightly``: randomised, 3000 in-process examples and 40 command-line runs.
+
+An example takes about 1 to 4 s, so only ``dev`` shrinks a failing example; ``ci`` and ``nightly`` report the
+first failing example as found (its ``rebuild(Variation(...), seed=...)`` line makes the same data again).
+"""
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, Phase, settings
+
+#: profile -> (in-process examples, command-line examples)
+EXAMPLES = {"dev": (25, 2), "ci": (300, 5), "nightly": (3000, 40)}
+_SUPPRESS = (HealthCheck.too_slow, HealthCheck.data_too_large)
+
+
+def profile_name() -> str:
+    chosen = os.environ.get("HYPOTHESIS_PROFILE", "").strip().lower()
+    if chosen in EXAMPLES:
+        return chosen
+    return "ci" if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes") else "dev"
+
+
+def property_settings(kind: str = "in_process") -> settings:
+    """Settings for a property of this folder: ``kind`` is ``in_process`` or ``cli``."""
+    name = profile_name()
+    n = EXAMPLES[name][0 if kind == "in_process" else 1]
+    ci = name == "ci"
+    phases = tuple(Phase) if name == "dev" else tuple(p for p in Phase if p is not Phase.shrink)
+    return settings(max_examples=n, deadline=None, derandomize=ci, database=None if ci else settings().database,
+                    suppress_health_check=_SUPPRESS, print_blob=True, phases=phases)
