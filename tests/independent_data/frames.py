@@ -200,3 +200,42 @@ def bds_frames(rng, facts: PlanFacts, subjects: list[Subject], *, qs_groups, lb_
                 lb.append(rec)
     qcols = ["USUBJID", "PARAMCD", "AVAL", "AVISIT", "AVISITN", "ADY", "ADT", "OFFWIN"]
     return pd.DataFrame(qs, columns=qcols), pd.DataFrame(lb, columns=qcols + ["ANRLO", "ANRHI"])
+
+
+def sponsor_scores(adqs: pd.DataFrame, rng, how: str) -> pd.DataFrame:
+    """ADQS with the sponsor's BASDAI of each occasion with all six items (DESIGN.md: scores the data carry are
+    re-derived and disagreements reported); ``how`` = exact, or off (a third of them 0.5 too high)."""
+    if how == "none" or adqs.empty:
+        return adqs
+    keys = ["USUBJID", "AVISIT", "AVISITN", "ADY", "ADT", "OFFWIN"]
+    items = adqs[adqs["PARAMCD"].isin([f"BASDAI{i}" for i in range(1, 7)])]
+    wide = items.pivot_table(index=keys, columns="PARAMCD", values="AVAL", aggfunc="first", dropna=False)
+    wide = wide.dropna(subset=[c for c in wide.columns], how="any") if wide.shape[1] == 6 else wide.iloc[0:0]
+    if wide.empty:
+        return adqs
+    score = (wide[["BASDAI1", "BASDAI2", "BASDAI3", "BASDAI4"]].sum(axis=1)
+             + (wide["BASDAI5"] + wide["BASDAI6"]) / 2) / 5
+    if how == "off":
+        score = np.minimum(10.0, score + np.where(rng.random(len(score)) < 1 / 3, 0.5, 0.0))
+    rows = score.round(2).rename("AVAL").reset_index().assign(PARAMCD="BASDAI")
+    return pd.concat([adqs, rows[adqs.columns]], ignore_index=True)
+
+
+def locf_records(adqs: pd.DataFrame, facts: PlanFacts) -> pd.DataFrame:
+    """ADQS with DTYPE = LOCF records for each missed post-baseline visit after an attended one: the last
+    observed values carried forward with the source's study day (as ADaM derives them)."""
+    out = adqs.assign(DTYPE=None)
+    if adqs.empty:
+        return out
+    labels = {w.avisitn: w.label for w in facts.visits}
+    scheduled = adqs[~adqs["OFFWIN"].astype(bool)]
+    extra = []
+    for subject, g in scheduled.groupby("USUBJID", sort=False):
+        last = None
+        for w in facts.post_baseline:
+            here = g[g["AVISITN"] == w.avisitn]
+            if len(here):
+                last = here
+            elif last is not None:
+                extra.append(last.assign(AVISITN=w.avisitn, AVISIT=labels[w.avisitn], DTYPE="LOCF"))
+    return pd.concat([out] + extra, ignore_index=True) if extra else out

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from independent_data.design import (DISCONTINUATION_REASONS, OPTIONAL_ADSL, PATTERNS, PlanFacts, Subject,
                                      plan_facts, three_plus_three)
-from independent_data.frames import LB_ITEMS, QS_GROUPS, adae_frame, adex_frame, adsl_frame, bds_frames
+from independent_data.frames import (LB_ITEMS, QS_GROUPS, adae_frame, adex_frame, adsl_frame, bds_frames,
+                                     locf_records, sponsor_scores)
 from independent_data.messy import BREACHES, apply_breach, mess_codes
 
 MAX_SUBJECTS = 40
@@ -57,6 +58,8 @@ class Variation:
     screen_failures: int = 0
     untreated: int = 0
     repeat_records: str = "none"         # none | other_day | same_day
+    sponsor_scores: str = "none"         # none | exact | off: the sponsor's BASDAI beside the items
+    locf: bool = False                   # DTYPE = LOCF records for missed visits
     ae_missing: str = "none"             # none | fields (some AETOXGR, AEREL, AEBODSYS) | dates (and ASTDT/ASTDY)
     breach: Optional[str] = None
 
@@ -78,6 +81,8 @@ class Variation:
         on += [k for k, v in flags.items() if v]
         on += [f"repeat={self.repeat_records}"] * (self.repeat_records != "none")
         on += [f"ae_missing={self.ae_missing}"] * (self.ae_missing != "none")
+        on += [f"sponsor_scores={self.sponsor_scores}"] * (self.sponsor_scores != "none")
+        on += ["locf"] * self.locf
         on += [f"breach={self.breach}"] * (self.breach is not None)
         return on
 
@@ -171,6 +176,7 @@ def variations(draw, *, breaches: bool = True) -> Variation:
         repeat_records=pick_tame(st.sampled_from(("none", "other_day")),
                                  st.sampled_from(("none", "other_day", "same_day"))),
         ae_missing=pick_tame(st.sampled_from(("none", "fields")), st.sampled_from(("none", "fields", "dates"))),
+        sponsor_scores=draw(st.sampled_from(("none", "exact", "off"))), locf=draw(st.booleans()),
         breach=pick(None, st.none() | st.sampled_from(sorted(BREACHES))) if breaches else None)
 
 
@@ -312,7 +318,9 @@ def assemble(rng, facts: PlanFacts, v: Variation, subjects: list[Subject]) -> di
     base_crp = adlb[(adlb["PARAMCD"] == "CRP") & (adlb["AVISITN"] == 0)].set_index("USUBJID")["AVAL"].to_dict()
     for s in subjects:
         base_crp.setdefault(s.usubjid, float(rng.uniform(1, 30)))
-    adqs, adlb = _repeat(adqs, rng, v.repeat_records, facts), adlb
+    adqs = _repeat(sponsor_scores(adqs, rng, v.sponsor_scores), rng, v.repeat_records, facts)
+    if v.locf:
+        adqs = locf_records(adqs, facts)
     datasets = {"adsl": adsl_frame(facts, subjects, crp_baseline=base_crp),
                 "adqs": _day_columns(adqs, rng, v.day_source), "adlb": _day_columns(adlb, rng, v.day_source),
                 "adae": adae_frame(rng, facts, subjects, rate=1.0), "adex": adex_frame(facts, subjects)}

@@ -24,7 +24,7 @@ from hypothesis import event, given
 from independent_data.messy import ANALYSIS_STAGE
 from independent_data.outcomes import (check_accounting, check_error_line, fast_plan, fast_plan_file,
                                        run_in_process)
-from independent_data.profiles import property_settings
+from independent_data.profiles import examples, property_settings
 from independent_data.strategies import TrialData, trial_data
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,20 +51,20 @@ def test_every_run_succeeds_or_names_dataset_and_column(data: TrialData):
     assert not problems, "\n".join(problems)
 
 
-def run_cli(plan_file: Path, data_dir: Path, out_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sap.run", "--plan", str(plan_file), "--data", str(data_dir),
+def run_cli(plan, data_dir: Path, out_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sap.run", "--plan", str(plan), "--data", str(data_dir),
                            "--out", str(out_dir), "--format", "html"], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=900)
 
 
-@pytest.mark.slow
-@property_settings("cli")
-@given(data=trial_data())
-def test_command_line_exits_0_or_2_with_one_error_line(data: TrialData):
+def check_command_line(data: TrialData, plan: str | None) -> None:
+    """``python -m sap.run`` on ``data`` (with the fast plan file, or the plan id ``plan``) exits 0 with the
+    outputs, or 2 with one ``error:`` line naming dataset and column and nothing written; never 1."""
     with tempfile.TemporaryDirectory(prefix="sap-independent-cli-") as tmp:
         tmp = Path(tmp)
-        proc = run_cli(fast_plan_file(tmp), data.write(tmp / "data"), tmp / "out")
+        proc = run_cli(plan or fast_plan_file(tmp), data.write(tmp / "data"), tmp / "out")
         errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+        event(f"exit {proc.returncode}")
         assert proc.returncode in (0, 2), proc.stderr[-4000:]
         assert "Traceback" not in proc.stderr, proc.stderr[-4000:]
         if proc.returncode == 2:
@@ -76,5 +76,20 @@ def test_command_line_exits_0_or_2_with_one_error_line(data: TrialData):
         else:
             assert not errors, proc.stderr
             assert data.expected_error is None, f"breach {data.variation.breach} was not refused"
-            for name in ("report.html", "results.json", "manifest.json"):
+            for name in ("report.html", "results.json", "manifest.json", "accounting.csv"):
                 assert (tmp / "out" / name).is_file(), name
+
+
+@pytest.mark.slow
+@property_settings("cli")
+@given(data=trial_data())
+def test_command_line_exits_0_or_2_with_one_error_line(data: TrialData):
+    check_command_line(data, None)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(examples("cli_shipped") == 0, reason="profile dev: the shipped plan's MMRMs take minutes")
+@property_settings("cli_shipped")
+@given(data=trial_data())
+def test_command_line_with_the_plan_as_shipped(data: TrialData):
+    check_command_line(data, "cg-bm1")
