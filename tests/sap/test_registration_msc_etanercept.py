@@ -11,7 +11,6 @@ and the safety tables cover the study. Counts from the frozen ADEX are compared 
 """
 from __future__ import annotations
 
-import html
 import re
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pandas as pd
 import pytest
 
 from sap.spec import load_plan
+from shared_helpers import analysis_tables
 from sap.spec_notes import note_about, note_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,16 +84,7 @@ def run(tmp_path_factory) -> Path:
 
 
 def _tables_of(run: Path, analysis_id: str) -> list[pd.DataFrame]:
-    """The CSV tables of an analysis: those titled by it in report.html, or the only table of its output."""
-    out = next(o for o in PLAN.outputs if analysis_id in o.analyses)
-    page = (run / "report.html").read_text(encoding="utf-8")
-    anchor = "[.-]".join(re.escape(part) for part in out.id.split("."))   # HTML ids write '14.2.2' as 14-2-2
-    titled = {int(n): html.unescape(t) for n, t in re.findall(rf'id="out-{anchor}-(\d+)-title">(.*?)</td>', page)}
-    title = PLAN.analysis(analysis_id).title
-    numbers = [n for n, t in titled.items() if t == title or t.startswith((f"{title} (", f"{title}: "))]
-    if not titled and len(out.analyses) == 1:
-        numbers = [1]
-    return [pd.read_csv(run / "tables" / f"{out.id}_{n}.csv", dtype=str).fillna("") for n in sorted(numbers)]
+    return analysis_tables(PLAN, run, analysis_id)
 
 
 def test_randomized_two_groups(run):

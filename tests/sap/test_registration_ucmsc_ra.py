@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from sap.spec import load_plan
+from shared_helpers import analysis_tables
 from sap.spec_notes import note_about, note_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,21 +92,8 @@ def run(tmp_path_factory) -> Path:
     return out
 
 
-def _output(analysis_id: str):
-    return next(o for o in PLAN.outputs if analysis_id in o.analyses)
-
-
 def _tables_of(run: Path, analysis_id: str) -> list[pd.DataFrame]:
-    """The CSV tables of an analysis: those titled by it in report.html, or the only table of its output."""
-    out = _output(analysis_id)
-    page = (run / "report.html").read_text(encoding="utf-8")
-    anchor = "[.-]".join(re.escape(part) for part in out.id.split("."))   # HTML ids write '14.2.2' as 14-2-2
-    titled = {int(n): html.unescape(t) for n, t in re.findall(rf'id="out-{anchor}-(\d+)-title">(.*?)</td>', page)}
-    title = PLAN.analysis(analysis_id).title
-    numbers = [n for n, t in titled.items() if t == title or t.startswith((f"{title} (", f"{title}: "))]
-    if not titled and len(out.analyses) == 1:
-        numbers = [1]
-    return [pd.read_csv(run / "tables" / f"{out.id}_{n}.csv", dtype=str).fillna("") for n in sorted(numbers)]
+    return analysis_tables(PLAN, run, analysis_id)
 
 
 def test_design_fields(run):
