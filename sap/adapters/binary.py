@@ -19,6 +19,8 @@ from analyses.binary_summary import compare_response_rates, summarize_response_r
 from analyses.results import tidy_frame
 from sap import vocabulary as voc
 from sap.context import AnalysisContext
+from sap.data.contract import record_numbers
+from sap.errors import DataError
 from sap.results import AnalysisResult, Exclusion, withheld_result
 from sap.spec import Analysis
 
@@ -131,12 +133,31 @@ def compute_additional_differences(data: pd.DataFrame, group: str, reference: st
     return tidy_frame(extra)
 
 
+def check_strata_complete(ctx: AnalysisContext, analysis: Analysis, recs: pd.DataFrame) -> None:
+    """Raise DataError naming adsl.<stratum> and the ADSL rows when a subject of a stratified comparison has no
+    stratum: the stratified difference and the CMH test need every subject's stratum (``options.stratified_by``)."""
+    subj = ctx.plan.data.subject_variable
+    for column in analysis.options.stratified_by:
+        if column not in recs.columns:
+            continue
+        missing = set(recs.loc[recs[column].isna(), subj])
+        if missing:
+            at = ctx.adsl[subj].isin(missing).to_numpy()
+            rows = ", ".join(map(str, record_numbers(ctx.adsl)[at][:5])) + (", ..." if at.sum() > 5 else "")
+            phase = f" in phase {analysis.phase}" if analysis.phase else ""
+            raise DataError(f"adsl.{column}: analysis {analysis.id} is stratified by {column} "
+                            f"(options.stratified_by), which is missing for {len(missing)} subject"
+                            f"{'s' if len(missing) > 1 else ''} of population {analysis.population}{phase} "
+                            f"(rows {rows})")
+
+
 def response_comparison(ctx: AnalysisContext, analysis: Analysis) -> AnalysisResult:
     """Each group minus the reference per visit and imputation; subgroup differences at the key visit."""
     opts = analysis.options
     if ctx.blinded:
         return withheld_result(analysis, BLINDED_REASON, group_n=ctx.column_counts(analysis))
     recs = response_records(ctx, analysis)
+    check_strata_complete(ctx, analysis, recs)
     reference = ctx.reference_group(analysis.phase)
     groups = [g for g in ctx.group_order(analysis.phase) if g != reference]
     parts, excluded, subgroup_rows = [], [], []

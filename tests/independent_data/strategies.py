@@ -23,6 +23,7 @@ from independent_data.design import (DISCONTINUATION_REASONS, OPTIONAL_ADSL, PAT
 from independent_data.frames import (LB_ITEMS, QS_GROUPS, adae_frame, adex_frame, adsl_frame, bds_frames,
                                      locf_records, sponsor_scores)
 from independent_data.messy import BREACHES, apply_breach, mess_codes
+from independent_data.quirks import QUIRKS, apply_quirks
 
 MAX_SUBJECTS = 40
 
@@ -60,6 +61,7 @@ class Variation:
     repeat_records: str = "none"         # none | other_day | same_day
     sponsor_scores: str = "none"         # none | exact | off: the sponsor's BASDAI beside the items
     locf: bool = False                   # DTYPE = LOCF records for missed visits
+    quirks: tuple[str, ...] = ()         # names of quirks.QUIRKS (DATE9 dates, sponsor BASE/CHG, ...)
     ae_missing: str = "none"             # none | fields (some AETOXGR, AEREL, AEBODSYS) | dates (and ASTDT/ASTDY)
     breach: Optional[str] = None
 
@@ -83,6 +85,7 @@ class Variation:
         on += [f"ae_missing={self.ae_missing}"] * (self.ae_missing != "none")
         on += [f"sponsor_scores={self.sponsor_scores}"] * (self.sponsor_scores != "none")
         on += ["locf"] * self.locf
+        on += [f"quirk={q}" for q in self.quirks]
         on += [f"breach={self.breach}"] * (self.breach is not None)
         return on
 
@@ -117,6 +120,7 @@ def rebuild(variation: Variation, seed: int) -> TrialData:
     expected = None
     if variation.breach is not None:
         datasets, expected = apply_breach(rng, datasets, variation.breach, facts)
+    datasets = apply_quirks(rng, datasets, variation.quirks, facts, last=True)
     return TrialData(datasets=datasets, variation=variation, subjects=subjects, expected_error=expected, seed=seed)
 
 
@@ -177,6 +181,7 @@ def variations(draw, *, breaches: bool = True) -> Variation:
                                  st.sampled_from(("none", "other_day", "same_day"))),
         ae_missing=pick_tame(st.sampled_from(("none", "fields")), st.sampled_from(("none", "fields", "dates"))),
         sponsor_scores=draw(st.sampled_from(("none", "exact", "off"))), locf=draw(st.booleans()),
+        quirks=draw(st.lists(st.sampled_from(sorted(QUIRKS)), unique=True, max_size=4).map(tuple)),
         breach=pick(None, st.none() | st.sampled_from(sorted(BREACHES))) if breaches else None)
 
 
@@ -342,7 +347,7 @@ def assemble(rng, facts: PlanFacts, v: Variation, subjects: list[Subject]) -> di
         datasets["adsl"] = datasets["adsl"].rename(columns={"FASFL": "ITTFL"})
     if v.messy_codes:
         datasets = mess_codes(rng, datasets, facts)
-    return datasets
+    return apply_quirks(rng, datasets, v.quirks, facts)
 
 
 @st.composite

@@ -147,3 +147,18 @@ def test_ittfl_in_lower_case_is_read_like_fasfl(tmp_path):
     ctx = context(data, tmp_path)
     expected = sum(1 for s in data.subjects if s.fas and s.arm.phase_id == "P2")
     assert sum(ctx.column_counts(PLAN.analysis("ASAS20-CMP")).values()) == expected
+
+
+def test_a_stratified_comparison_with_a_stratum_missing_names_the_column_and_rows(tmp_path):
+    """STRAT1 is an optional ADSL column whose values may be missing; ASAS20-CMP (stratified by STRAT1, CMH) raised
+    ValueError "column 'STRAT1' (strata) has missing values" (exit 1)."""
+    data = base()
+    adsl = data.datasets["adsl"].astype({"STRAT1": object})
+    row = int(np.flatnonzero(adsl["USUBJID"].str.contains("-P2-").to_numpy())[0])
+    adsl.loc[row, "STRAT1"] = None
+    data.datasets["adsl"] = adsl
+    ctx = context(data, tmp_path)
+    with pytest.raises(DataError, match=rf"^adsl\.STRAT1: analysis ASAS20-CMP is stratified by STRAT1 .* missing for "
+                                        rf"1 subject of population FAS in phase P2 \(rows {row + 1}\)"):
+        run(ctx, "ASAS20-CMP")
+    assert run(ctx, "ASAS40-CMP").produced   # not stratified: runs
