@@ -26,7 +26,7 @@ from .options import DeriveOptions
 from .params import DERIVED_PARAMS, OCCASION_SCORES, VISIT_SCORES, derive_occasion_scores, derive_visit_scores
 from .rederive import DISAGREEMENT_COLUMNS, derive_score_disagreements
 from .response import derive_responses
-from .visits import derive_analysis_visits, derive_study_day
+from .visits import derive_analysis_visits, derive_study_day, derived_type
 
 
 def _ranges(opt: DeriveOptions) -> dict[str, tuple[float, float | None]]:
@@ -107,11 +107,15 @@ def _input_bds(ds: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, opt: DeriveOp
 
 def check_one_record_per_occasion(frame: pd.DataFrame, name: str) -> None:
     """Raise DataError naming the dataset and rows when an item of an occasion score (BASDAI, BASFI, spinal pain,
-    BASMI) is recorded twice on one occasion (subject, collected visit, study day; the day from ADT where ADY is
-    missing): the score could not tell which value to use. ``frame`` keeps the file's record order."""
+    BASMI) is observed twice on one occasion (subject, collected visit, study day; the day from ADT where ADY is
+    missing): the score could not tell which value to use (derived records, DTYPE, are not used for scores).
+    ``frame`` keeps the file's record order."""
     items = {p for comps, _ in OCCASION_SCORES.values() for p in comps}
     keys = ["USUBJID", "PARAMCD", "AVISITN", "ADY"]
-    rows = frame["PARAMCD"].isin(items).to_numpy() & frame[keys].duplicated(keep=False).to_numpy()
+    observed = frame[~derived_type(frame)]
+    rows = np.zeros(len(frame), dtype=bool)
+    rows[~derived_type(frame)] = (observed["PARAMCD"].isin(items).to_numpy()
+                                  & observed[keys].duplicated(keep=False).to_numpy())
     if not rows.any():
         return
     at = np.flatnonzero(rows)
@@ -131,7 +135,7 @@ def _derive_adeff(bds: pd.DataFrame, opt: DeriveOptions, log: list) -> tuple[pd.
     sponsor = bds["PARAMCD"].isin(DERIVED_PARAMS)
     bds["PARAMTYP"] = np.where(sponsor, "SPONSOR", "")
     bds["DERIVED"] = "N"
-    occ = derive_occasion_scores(bds[~sponsor], opt)
+    occ = derive_occasion_scores(bds[~sponsor & ~derived_type(bds)], opt)
     _log(log, "occasion scores", "ADEFF", len(bds), len(bds) + len(occ), int(occ["AVAL"].isna().sum()) if len(occ) else 0,
          _new_rows_detail(occ, OCCASION_SCORES))
     occ_keys = ["USUBJID", "AVISITN", "ADY"]

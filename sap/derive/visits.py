@@ -14,6 +14,8 @@ Rules (prespecified in the plan's schedule, :class:`sap.spec.Schedule`, via :cla
   (closest to the target day, then the later day), ``latest``, or ``worst`` (worst value: the
   highest, except for mobility measures where higher is better; then closest, then later).
   Remaining exact ties are broken by the worse value, so the choice never depends on row order.
+* A derived record of the sponsor (``DTYPE`` not missing, e.g. LOCF) is never the analysed record: the plan
+  analyses observed values and the package derives its own scores.
 * Nothing is dropped: records not chosen keep ``ANL01FL = 'N'`` with the reason in ``ANLREAS``.
   The collected visit is kept in ``AVISIT_NOM``/``AVISITN_NOM``.
 """
@@ -33,6 +35,7 @@ REASON_OUTSIDE = "outside all visit windows"
 REASON_NOT_SELECTED = "another record selected in the visit window"
 REASON_MISSING = "AVAL missing"
 REASON_POST_DOSE_BASELINE = "nominal baseline record after first dose"
+REASON_DERIVED_TYPE = "derived record (DTYPE, e.g. LOCF): not an observed value"
 
 
 def to_date(values: pd.Series, column: str) -> pd.Series:
@@ -100,6 +103,14 @@ def _assign_windows(out: pd.DataFrame, windows: Sequence[Visit]) -> None:
     out["AWLO"], out["AWHI"] = lo_arr, hi_arr
 
 
+def derived_type(frame: pd.DataFrame) -> np.ndarray:
+    """True for the sponsor's derived records (ADaM ``DTYPE`` not missing, e.g. LOCF): the package analyses observed
+    values only and derives its own scores, so such records are kept but never analysed."""
+    if "DTYPE" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame["DTYPE"].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+
+
 def _exclusion_reasons(out: pd.DataFrame, exclude_reason: pd.Series | None) -> np.ndarray:
     """Per row, why it can never be the analysed record ('' = eligible)."""
     ady = out["ADY"].astype(float).to_numpy()
@@ -110,6 +121,7 @@ def _exclusion_reasons(out: pd.DataFrame, exclude_reason: pd.Series | None) -> n
     reason[post_dose_base & (reason == "")] = REASON_POST_DOSE_BASELINE
     aval = pd.to_numeric(out["AVAL"], errors="coerce").to_numpy(dtype=float)
     reason[np.isnan(aval) & (reason == "")] = REASON_MISSING
+    reason[derived_type(out) & (reason == "")] = REASON_DERIVED_TYPE
     if exclude_reason is not None:
         ex = exclude_reason.reindex(out.index).fillna("").to_numpy(dtype=object)
         reason = np.where((ex != "") & (reason == ""), ex, reason)

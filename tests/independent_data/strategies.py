@@ -10,6 +10,7 @@ example runs in about a second in-process.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
@@ -68,11 +69,6 @@ class Variation:
     def switches(self) -> list[str]:
         """Names of the variations that are on (hypothesis ``event`` labels)."""
         on = [f"phase1={self.phase1}", f"responses={self.responses}", f"days={self.day_source}"]
-        n_arms = (len(self.phase1_arms) if self.phase1 == "free" else min(3, self.max_cohorts)
-                  if self.phase1 == "rule" else 0) + len(self.phase2_arms)
-        on += ["single arm"] * (n_arms == 1)
-        sizes = self.phase2_sizes + (self.phase1_sizes if self.phase1 == "free" else ())
-        on += ["tiny arm"] * any(n <= 2 for n in sizes)
         flags = dict(zero_variance=self.zero_variance_visit is not None, off_window=self.off_window,
                      no_lab_ranges=not self.lab_ranges, dropped_adsl_columns=bool(self.drop_adsl),
                      no_adex=self.drop_adex, empty_adae=self.empty_adae, messy_codes=self.messy_codes,
@@ -99,6 +95,17 @@ class TrialData:
     expected_error: Optional[tuple[str, str]] = None
     #: the NumPy seed of the values (with ``variation``, :func:`rebuild` makes the same data again)
     seed: int = 0
+
+    def labels(self) -> list[str]:
+        """The variation's switches and what the subjects turned out to be (hypothesis ``event`` labels)."""
+        arms = Counter(s.arm.id for s in self.subjects if s.arm is not None)
+        on = self.variation.switches()
+        on += ["single arm"] * (len(arms) == 1) + ["tiny arm (1-2 subjects)"] * any(n <= 2 for n in arms.values())
+        on += ["all-censored duration (every responder sustained)"] * (self.variation.responses == "sustained")
+        on += ["no responder"] * (self.variation.responses == "none")
+        on += ["several intercurrent events in one subject"] * any(
+            sum(d is not None for d in (s.rescue_day, s.discontinued_day, s.death_day)) > 1 for s in self.subjects)
+        return on
 
     def __repr__(self) -> str:   # what hypothesis prints for a failing example: enough to rebuild it
         sizes = ", ".join(f"{k} {len(v)}" for k, v in self.datasets.items())

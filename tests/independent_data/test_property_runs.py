@@ -32,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def judge(data: TrialData, outcome) -> list[str]:
     """Problems of one run's outcome (empty: the property holds)."""
-    for label in data.variation.switches():
+    for label in data.labels():
         event(label)
     event(f"outcome: {outcome.kind}")
     if outcome.kind == "exit 2":

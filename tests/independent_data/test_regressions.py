@@ -162,3 +162,21 @@ def test_a_stratified_comparison_with_a_stratum_missing_names_the_column_and_row
                                         rf"1 subject of population FAS in phase P2 \(rows {row + 1}\)"):
         run(ctx, "ASAS20-CMP")
     assert run(ctx, "ASAS40-CMP").produced   # not stratified: runs
+
+
+def test_locf_records_are_not_analysed_as_observed_values(tmp_path):
+    """ADaM DTYPE = LOCF records were windowed like observed ones: without a study day they were the analysed
+    record of the visit they fill, and their items made an occasion score (the plan analyses observed values;
+    MMRM under MAR, no imputation). With the days they collided with their source as 'an item recorded twice'."""
+    data = base(locf=True, attend_prob=0.6, day_source="adt")
+    adqs = data.datasets["adqs"].drop(columns=["ADT"])   # no study day: records go by their collected visit
+    data.datasets["adqs"] = adqs
+    n_locf = int((adqs["DTYPE"] == "LOCF").sum())
+    assert n_locf > 0
+    eff = context(data, tmp_path).derived["adeff"]
+    locf = eff[eff["DTYPE"].eq("LOCF")]
+    assert len(locf) == n_locf
+    assert locf["ANL01FL"].eq("N").all() and locf["ANLREAS"].str.startswith("derived record (DTYPE").all()
+    observed = adqs[adqs["DTYPE"].isna()]
+    basdai = eff[eff["PARAMCD"].eq("BASDAI") & eff["ANL01FL"].eq("Y")]
+    assert set(zip(basdai["USUBJID"], basdai["AVISITN"])) <= set(zip(observed["USUBJID"], observed["AVISITN"]))
